@@ -1,0 +1,26 @@
+"""The flask-smorest API object: OpenAPI document, error shape, blueprint registration."""
+
+from __future__ import annotations
+
+from flask_smorest import Api as SmorestApi
+
+from ecrf.errors import http_error_response
+
+API_PREFIX = "/api/v1"
+
+
+class Api(SmorestApi):
+    def handle_http_exception(self, error):
+        return http_error_response(error)
+
+
+def register_blueprints(api: Api) -> None:
+    from ecrf.audit.views import blp as audit_blp
+    from ecrf.auth.views import blp as auth_blp
+    from ecrf.auth.users_views import blp as users_blp
+    from ecrf.definitions.views import blp as forms_blp
+    from ecrf.health import blp as health_blp
+    from ecrf.studies.views import blp as studies_blp
+
+    for blueprint in (health_blp, auth_blp, users_blp, studies_blp, forms_blp, audit_blp):
+        api.register_blueprint(blueprint, url_prefix=API_PREFIX + (blueprint.url_prefix or ""))

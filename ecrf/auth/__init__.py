@@ -1,0 +1,1 @@
+"""Users, roles per study, site memberships, sessions, API tokens and permissions."""

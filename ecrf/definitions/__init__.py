@@ -1,0 +1,1 @@
+"""CRF and study definitions: schema checks, loading, publishing, compiling."""

@@ -1,0 +1,6 @@
+"""Import every model module so the metadata (and Alembic) sees all tables."""
+
+from ecrf.audit.models import AuditChainHead, AuditEntry  # noqa: F401
+from ecrf.auth.models import ApiToken, AuthSession, LoginThrottle, RoleAssignment, SiteMembership, User  # noqa: F401
+from ecrf.definitions.models import FormVersion  # noqa: F401
+from ecrf.studies.models import Site, Study, StudyVersion  # noqa: F401

@@ -1,0 +1,1 @@
+"""Studies, their published definition versions, and sites."""
