@@ -19,8 +19,9 @@ def register_blueprints(api: Api) -> None:
     from ecrf.auth.views import blp as auth_blp
     from ecrf.auth.users_views import blp as users_blp
     from ecrf.definitions.views import blp as forms_blp
+    from ecrf.entry.views import blp as entry_blp
     from ecrf.health import blp as health_blp
     from ecrf.studies.views import blp as studies_blp
 
-    for blueprint in (health_blp, auth_blp, users_blp, studies_blp, forms_blp, audit_blp):
+    for blueprint in (health_blp, auth_blp, users_blp, studies_blp, forms_blp, entry_blp, audit_blp):
         api.register_blueprint(blueprint, url_prefix=API_PREFIX + (blueprint.url_prefix or ""))

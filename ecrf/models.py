@@ -4,3 +4,5 @@ from ecrf.audit.models import AuditChainHead, AuditEntry  # noqa: F401
 from ecrf.auth.models import ApiToken, AuthSession, LoginThrottle, RoleAssignment, SiteMembership, User  # noqa: F401
 from ecrf.definitions.models import FormVersion  # noqa: F401
 from ecrf.studies.models import Site, Study, StudyVersion  # noqa: F401
+from ecrf.entry.models import Record, Subject, SubjectAnchor, Visit  # noqa: F401
+from ecrf.findings.models import Finding  # noqa: F401

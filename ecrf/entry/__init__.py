@@ -1,0 +1,1 @@
+"""Data entry: subjects, visits, records, and the validation of every value."""

@@ -1,0 +1,1 @@
+"""Protocol deviation findings: out-of-window visits, missed visits, treatment deviations."""
