@@ -20,8 +20,10 @@ def register_blueprints(api: Api) -> None:
     from ecrf.auth.users_views import blp as users_blp
     from ecrf.definitions.views import blp as forms_blp
     from ecrf.entry.views import blp as entry_blp
+    from ecrf.queries.views import blp as queries_blp
     from ecrf.health import blp as health_blp
     from ecrf.studies.views import blp as studies_blp
 
-    for blueprint in (health_blp, auth_blp, users_blp, studies_blp, forms_blp, entry_blp, audit_blp):
+    for blueprint in (health_blp, auth_blp, users_blp, studies_blp, forms_blp, entry_blp, queries_blp,
+                      audit_blp):
         api.register_blueprint(blueprint, url_prefix=API_PREFIX + (blueprint.url_prefix or ""))

@@ -122,6 +122,10 @@ def init_request_lifecycle(app: Flask) -> None:
         if token is not None:
             sqlite_write_intent.reset(token)
 
+    @app.teardown_appcontext
+    def _close_leftover_session(exc):
+        close_session(exc)  # CLI commands and scripts that used get_session() outside a request
+
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):
         return domain_error_response(error)

@@ -10,15 +10,21 @@ from ecrf.entry.models import Record, Subject, Visit
 from ecrf.entry.subjects import study_definition
 
 
-def present_record(record: Record, subject: Subject) -> dict:
+def present_record(record: Record, subject: Subject, open_queries: int | None = None) -> dict:
     visit = record.visit
+    if open_queries is None:
+        from sqlalchemy.orm import object_session
+
+        from ecrf.queries.services import open_query_counts
+
+        open_queries = open_query_counts(object_session(record), record_ids=[record.id]).get(record.id, 0)
     return {
         "id": record.id, "subject_id": subject.id, "subject": subject.code, "site": subject.site.code,
         "visit_key": visit.key, "visit_repeat": visit.repeat, "visit_name": visit.name,
         "form_oid": record.form_oid, "form_version": record.form_version, "repeat": record.repeat,
         "status": record.status, "ever_completed": record.ever_completed, "data": record.data,
         "warnings": record.warnings or [], "created_at": record.created_at, "updated_at": record.updated_at,
-        "completed_at": record.completed_at, "version": record.version,
+        "completed_at": record.completed_at, "version": record.version, "open_queries": open_queries,
     }
 
 

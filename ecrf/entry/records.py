@@ -187,7 +187,10 @@ def _update_visit_status(db: Session, subject: Subject, visit: Visit) -> None:
 
 def _after_change(db: Session, subject: Subject, visit: Visit, record: Record, form: CompiledForm,
                   changes: list[Change] | None = None) -> None:
-    """Derived state that follows a record: anchor dates taken from its items."""
+    """Derived state that follows a record: automatic queries, anchor dates taken from its items."""
+    from ecrf.queries.services import sync_automatic
+
+    sync_automatic(db, subject, record, record.warnings or [], f"{record.form_oid} v{record.form_version}")
     definition = study_definition(db, subject)
     for anchor in definition["anchors"]:
         source = anchor.get("source")

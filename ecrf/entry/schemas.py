@@ -36,6 +36,7 @@ class SubjectOut(StrictSchema):
     anchors = fields.Function(lambda s: {a.key: a.date.isoformat() for a in s.anchors})
     study_version = fields.Integer()
     created_at = fields.DateTime()
+    open_queries = fields.Integer(dump_default=0, metadata={"description": "open or answered queries"})
 
 
 SubjectPage = page_schema(SubjectOut, "SubjectPage")
@@ -137,3 +138,4 @@ class RecordOut(StrictSchema):
     updated_at = fields.DateTime()
     completed_at = fields.DateTime(allow_none=True)
     version = fields.Integer()
+    open_queries = fields.Integer(metadata={"description": "open or answered queries on this record"})

@@ -15,6 +15,7 @@ from ecrf.entry.presenters import present_record, present_visits
 from ecrf.entry.schemas import (CompleteArgs, RecordCreateArgs, RecordOut, RecordPatchArgs, StatusArgs,
                                 SubjectCreateArgs, SubjectListArgs, SubjectOut, SubjectPage, UnscheduledArgs,
                                 VisitList, VisitOut, VisitPatchArgs, VisitSelector)
+from ecrf.queries.services import open_query_counts
 from ecrf.schemas import paginate
 from ecrf.studies.services import get_study
 
@@ -35,7 +36,11 @@ class Subjects(MethodView):
         row = get_study(db, principal, study)
         principal.require(Action.READ_CLINICAL, row.id)
         statement = subjects.subjects_query(db, principal, row, args.get("site"), args.get("status"), args.get("q"))
-        return paginate(db, statement, args["page"], args["per_page"])
+        page = paginate(db, statement, args["page"], args["per_page"])
+        counts = open_query_counts(db, subject_ids=[s.id for s in page["items"]])
+        for subject in page["items"]:
+            subject.open_queries = counts.get(subject.id, 0)
+        return page
 
     @blp.arguments(SubjectCreateArgs)
     @blp.response(201, SubjectOut)
@@ -51,8 +56,11 @@ class Subjects(MethodView):
 class SubjectItem(MethodView):
     @blp.response(200, SubjectOut)
     def get(self, subject_id: int):
-        """One subject with status and anchor dates."""
-        return load_subject(get_session(), current_principal(), subject_id)
+        """One subject with status, anchor dates and open query count."""
+        db = get_session()
+        subject = load_subject(db, current_principal(), subject_id)
+        subject.open_queries = open_query_counts(db, subject_ids=[subject.id]).get(subject.id, 0)
+        return subject
 
 
 @blp.route("/subjects/<int:subject_id>/status")

@@ -1,0 +1,1 @@
+"""Queries (discrepancy management): manual and automatic, threaded, with a checked state machine."""
