@@ -18,7 +18,8 @@ from ecrf.entry.compiled import CompiledForm, compile_form
 from ecrf.entry.locks import ensure_editable
 from ecrf.entry.models import Record, Subject, Visit
 from ecrf.entry.resolver import SubjectResolver
-from ecrf.entry.subjects import set_anchor, study_definition
+from ecrf.entry.hooks import RecordChange, record_changed
+from ecrf.entry.subjects import study_definition
 from ecrf.entry.validation import Change, Evaluation, apply_patch, errors_by_key, evaluate
 from ecrf.errors import Conflict, PreconditionFailed, PreconditionRequired, RuleViolation
 from ecrf.db import utcnow
@@ -122,7 +123,7 @@ def create_record(db: Session, principal: Principal, subject: Subject, visit: Vi
     _audit_changes(db, where, changes, reason, "item.entered")
     if visit.status == "not_started":
         visit.status = "in_progress"
-    _after_change(db, subject, visit, record, form)
+    _after_change(db, subject, visit, record, form, changes, "created", reason)
     return record, result
 
 
@@ -143,7 +144,7 @@ def update_record(db: Session, principal: Principal, record: Record, subject: Su
     record.updated_at, record.updated_by_id = utcnow(), principal.user_id
     db.flush()
     _audit_changes(db, where_for(subject, visit, record), changes, reason, "item.changed")
-    _after_change(db, subject, visit, record, form, changes)
+    _after_change(db, subject, visit, record, form, changes, "updated", reason)
     return record, result
 
 
@@ -166,7 +167,7 @@ def complete_record(db: Session, principal: Principal, record: Record, subject: 
     _audit_changes(db, where, changes, reason or "cleared: item does not apply", "item.changed")
     record_event(db, "record.completed", where, old_value="draft", new_value="complete", reason=reason,
                  details={"warnings": len(result.warnings)})
-    _after_change(db, subject, record.visit, record, form, changes)
+    _after_change(db, subject, record.visit, record, form, changes, "completed", reason)
     _update_visit_status(db, subject, record.visit)
     return record, result
 
@@ -186,21 +187,7 @@ def _update_visit_status(db: Session, subject: Subject, visit: Visit) -> None:
 
 
 def _after_change(db: Session, subject: Subject, visit: Visit, record: Record, form: CompiledForm,
-                  changes: list[Change] | None = None) -> None:
-    """Derived state that follows a record: automatic queries, anchor dates taken from its items."""
-    from ecrf.queries.services import sync_automatic
-
-    sync_automatic(db, subject, record, record.warnings or [], f"{record.form_oid} v{record.form_version}")
-    definition = study_definition(db, subject)
-    for anchor in definition["anchors"]:
-        source = anchor.get("source")
-        if not source or source["form"] != record.form_oid or source["visit"] != visit.key:
-            continue
-        if visit.repeat != 1:
-            continue
-        value = record.data.get(source["item"])
-        current = next((a for a in subject.anchors if a.key == anchor["key"]), None)
-        if value is None and (current is None or current.source_record_id != record.id):
-            continue  # clearing the item removes only an anchor that this record set
-        set_anchor(db, subject, anchor["key"], dt.date.fromisoformat(value) if value else None,
-                   source_record_id=record.id, reason=f"from {record.form_oid} {source['item']}")
+                  changes: list[Change] | None = None, action: str = "updated", reason: str | None = None) -> None:
+    """Tell the other domains (automatic queries, anchors, derivations, review state)."""
+    record_changed(db, RecordChange(action=action, subject=subject, visit=visit, record=record, form=form,
+                                    changes=list(changes or []), reason=reason))

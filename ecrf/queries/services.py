@@ -202,6 +202,11 @@ def sync_automatic(db: Session, subject: Subject, record: Record, warnings: list
             _act(db, SYSTEM, query, "auto_close", "The data no longer fails the check; closed automatically.")
 
 
+def on_record_changed(db: Session, change) -> None:
+    record = change.record
+    sync_automatic(db, change.subject, record, record.warnings or [], f"{record.form_oid} v{record.form_version}")
+
+
 def _raise_automatic(db: Session, subject: Subject, record: Record, warning: dict, key: str,
                      rule_version: str) -> Query:
     text = f"{warning['message']} (rule {warning['rule']}, {rule_version}; value {warning.get('value')!r})"
