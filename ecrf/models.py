@@ -7,3 +7,4 @@ from ecrf.studies.models import Site, Study, StudyVersion  # noqa: F401
 from ecrf.entry.models import Record, Subject, SubjectAnchor, Visit  # noqa: F401
 from ecrf.findings.models import Finding  # noqa: F401
 from ecrf.queries.models import Query, QueryMessage  # noqa: F401
+from ecrf.oncology.models import Derivation, EligibilityOverride  # noqa: F401
