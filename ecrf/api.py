@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import flask_smorest
 from flask_smorest import Api as SmorestApi
+from webargs.flaskparser import FlaskParser
 
 from ecrf.errors import http_error_response
 
 API_PREFIX = "/api/v1"
+
+# webargs excludes unknown query parameters by default; ours refuse them (422) like unknown body
+# fields, so a misspelt filter is an error rather than a silently unfiltered list.
+flask_smorest.Blueprint.ARGUMENTS_PARSER = FlaskParser(unknown=None)
 
 
 class Api(SmorestApi):
@@ -20,10 +26,11 @@ def register_blueprints(api: Api) -> None:
     from ecrf.auth.users_views import blp as users_blp
     from ecrf.definitions.views import blp as forms_blp
     from ecrf.entry.views import blp as entry_blp
+    from ecrf.oncology.eligibility_views import blp as eligibility_blp
     from ecrf.queries.views import blp as queries_blp
     from ecrf.health import blp as health_blp
     from ecrf.studies.views import blp as studies_blp
 
-    for blueprint in (health_blp, auth_blp, users_blp, studies_blp, forms_blp, entry_blp, queries_blp,
+    for blueprint in (health_blp, auth_blp, users_blp, studies_blp, forms_blp, entry_blp, eligibility_blp, queries_blp,
                       audit_blp):
         api.register_blueprint(blueprint, url_prefix=API_PREFIX + (blueprint.url_prefix or ""))

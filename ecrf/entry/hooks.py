@@ -19,6 +19,7 @@ from ecrf.entry.validation import Change
 LISTENERS = [
     "ecrf.entry.anchors:on_record_changed",
     "ecrf.queries.services:on_record_changed",
+    "ecrf.oncology.lab_grading:on_record_changed",
 ]
 
 

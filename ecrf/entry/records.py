@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import func, select
@@ -20,6 +21,7 @@ from ecrf.entry.models import Record, Subject, Visit
 from ecrf.entry.resolver import SubjectResolver
 from ecrf.entry.hooks import RecordChange, record_changed
 from ecrf.entry.subjects import study_definition
+from ecrf.entry.validators import extra_issues
 from ecrf.entry.validation import Change, Evaluation, apply_patch, errors_by_key, evaluate
 from ecrf.errors import Conflict, PreconditionFailed, PreconditionRequired, RuleViolation
 from ecrf.db import utcnow
@@ -67,6 +69,13 @@ def _validate(db: Session, form: CompiledForm, subject: Subject, visit: Visit, r
         raise RuleViolation("some values cannot be saved; nothing was changed", errors=errors_by_key(errors))
     resolver = SubjectResolver(db, subject, visit, record)
     result = evaluate(form, data, completing=completing, resolve=resolver.resolve, today=_today())
+    for issue in extra_issues(db, form, subject, data):
+        if issue.severity == "soft":
+            result.warnings.append(issue)
+        elif completing:
+            result.errors.append(issue)
+        else:
+            result.warnings.append(replace(issue, severity="hard_pending"))
     if result.errors:
         message = ("the record cannot be completed: fix the errors listed" if completing
                    else "some values are not consistent with the form; nothing was changed")

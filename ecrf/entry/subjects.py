@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from importlib import import_module
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -29,6 +30,8 @@ TRANSITIONS = {
     "screen_failed": set(),
 }
 NEEDS_REASON = {"withdrawn", "screen_failed"}
+# checks another domain makes before a transition (named here, imported when used)
+STATUS_GUARDS = {"enrolled": "ecrf.oncology.eligibility_service:guard_enrolment"}
 
 
 def _site(db: Session, study: Study, code: str) -> Site:
@@ -227,6 +230,10 @@ def change_status(db: Session, principal: Principal, subject: Subject, status: s
     if status in NEEDS_REASON and (reason is None or date is None):
         raise RuleViolation(f"{status} needs a reason and a date",
                             errors={k: ["required"] for k, v in (("reason", reason), ("date", date)) if v is None})
+    guard = STATUS_GUARDS.get(status)
+    if guard is not None:
+        module, _, name = guard.partition(":")
+        getattr(import_module(module), name)(db, principal, subject)
     record_event(db, "subject.status_changed", where_for(subject), old_value=subject.status, new_value=status,
                  reason=reason, details={"date": date.isoformat() if date else None})
     subject.status, subject.status_reason, subject.status_date = status, reason, date

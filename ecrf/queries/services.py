@@ -173,20 +173,23 @@ def cancel(db: Session, principal: Principal, query: Query, text: str | None) ->
 
 # ---------------------------------------------------------------- automatic queries
 
-def auto_key(warning: dict) -> str:
-    return f"{warning['rule']}|{warning['key']}"
+def auto_key(owner: str, warning: dict) -> str:
+    return f"{owner}|{warning['rule']}|{warning['key']}"
 
 
-def sync_automatic(db: Session, subject: Subject, record: Record, warnings: list[dict], rule_version: str) -> None:
-    """Make the record's automatic queries match its soft-check failures.
+def sync_automatic(db: Session, subject: Subject, record: Record, warnings: list[dict], rule_version: str,
+                   owner: str = "form") -> None:
+    """Make the record's automatic queries of one owner match that owner's current failures.
 
-    A failure without a query raises one; a query whose failure is gone closes itself; a query
-    the system closed reopens when the failure returns (so does one a person closed, if the
-    value it was closed on has changed since).
+    Owners are the form's own soft checks ("form") and each engine ("recist", "ctcae",
+    "treatment"...), so one source never closes another's queries. A failure without a query
+    raises one; a query whose failure is gone closes itself; a query the system closed reopens
+    when the failure returns (so does one a person closed, if its value has changed since).
     """
-    failing = {auto_key(w): w for w in warnings if w.get("severity") == "soft"}
-    existing = list(db.execute(select(Query).where(Query.record_id == record.id, Query.kind == "automatic",
-                                                   Query.status != "cancelled")).scalars())
+    failing = {auto_key(owner, w): w for w in warnings if w.get("severity") == "soft"}
+    existing = list(db.execute(select(Query).where(
+        Query.record_id == record.id, Query.kind == "automatic", Query.status != "cancelled",
+        Query.auto_key.like(f"{owner}|%"))).scalars())
     by_key = {q.auto_key: q for q in existing}
     for key, warning in failing.items():
         query = by_key.get(key)

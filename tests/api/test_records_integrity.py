@@ -141,6 +141,11 @@ def test_subject_search_and_scope(coord_a, as_user, subject):
 def test_subject_lifecycle(coord_a, as_user, subject):
     path = f"/subjects/{subject['id']}/status"
     assert coord_a.post(path, json={"status": "on_treatment"}).status_code == 409
+    unconfirmed = coord_a.post(path, json={"status": "enrolled"})  # no screening data: eligibility unknown
+    assert unconfirmed.status_code == 409 and "eligibility" in unconfirmed.json["errors"]
+    override = as_user("dm").post(f"/subjects/{subject['id']}/eligibility/override",
+                                  json={"reason": "screening data entered on paper, verified by monitor"})
+    assert override.status_code == 201
     assert coord_a.post(path, json={"status": "enrolled"}).json["status"] == "enrolled"
     assert coord_a.post(path, json={"status": "on_treatment"}).json["status"] == "on_treatment"
     no_reason = coord_a.post(path, json={"status": "withdrawn"})
