@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import flask_smorest
 from flask_smorest import Api as SmorestApi
-from webargs.flaskparser import FlaskParser
-
 from ecrf.errors import http_error_response
+from ecrf.jsonbody import StrictParser
 
 API_PREFIX = "/api/v1"
 
 # webargs excludes unknown query parameters by default; ours refuse them (422) like unknown body
-# fields, so a misspelt filter is an error rather than a silently unfiltered list.
-flask_smorest.Blueprint.ARGUMENTS_PARSER = FlaskParser(unknown=None)
+# fields, so a misspelt filter is an error rather than a silently unfiltered list. JSON bodies are
+# parsed strictly (ecrf.jsonbody).
+flask_smorest.Blueprint.ARGUMENTS_PARSER = StrictParser(unknown=None)
 
 
 class Api(SmorestApi):

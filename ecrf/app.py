@@ -6,12 +6,14 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from ecrf.config import Settings, load_settings
 
 
 def create_app(settings: Settings | None = None, *, testing: bool = False) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = DatabaseId  # every <int:...> in a route is a database id
     settings = settings or load_settings(instance_path=app.instance_path, testing=testing)
     if settings.database_url.startswith("sqlite:///") and ":memory:" not in settings.database_url:
         Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -45,6 +47,13 @@ def create_app(settings: Settings | None = None, *, testing: bool = False) -> Fl
     app.extensions["ecrf.api"] = api
     register_commands(app)
     return app
+
+
+class DatabaseId(IntegerConverter):
+    """Ids in paths are positive 32-bit integers; anything else is a 404, never a database error."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        super().__init__(url_map, min=1, max=2**31 - 1)
 
 
 API_DESCRIPTION = (
