@@ -141,7 +141,7 @@ def init_request_lifecycle(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def _db_unavailable(error):
-        log.error("database error", exc_info=error)
+        log.error("database unavailable: %s", str(getattr(error, "orig", error)).splitlines()[0])
         return error_payload(503, "The database is unavailable; nothing was saved. Try again."), 503
 
     @app.errorhandler(DBAPIError)

@@ -13,6 +13,7 @@ import hmac
 from flask import Flask, current_app, g, request, session
 from flask_login import LoginManager, current_user
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from ecrf.auth.models import ApiToken, AuthSession, User
 from ecrf.auth.principal import ANONYMOUS, Principal
@@ -156,7 +157,10 @@ def _authenticate(app: Flask) -> None:
     if getattr(view, "_public", False) or request.endpoint.startswith(PUBLIC_ENDPOINT_PREFIXES):
         g.principal = ANONYMOUS
         if request.headers.get("Authorization") or session.get(SESSION_KEY):
-            user = current_user._get_current_object()
+            try:
+                user = current_user._get_current_object()
+            except (Unauthorized, OperationalError):
+                return  # a public page answers without a caller (liveness must not need the database)
             if getattr(user, "is_authenticated", False):
                 g.principal = principal_for(user.user, user.via, user.auth_session, user.token)
         return
