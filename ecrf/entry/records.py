@@ -18,6 +18,7 @@ from ecrf.entry.access import where_for
 from ecrf.entry.compiled import CompiledForm, compile_form
 from ecrf.entry.locks import ensure_editable
 from ecrf.entry.models import Record, Subject, Visit
+from ecrf.entry.anchors import anchors_set_by
 from ecrf.entry.resolver import SubjectResolver
 from ecrf.entry.hooks import RecordChange, record_changed
 from ecrf.entry.subjects import study_definition
@@ -67,7 +68,8 @@ def _validate(db: Session, form: CompiledForm, subject: Subject, visit: Visit, r
     data, changes, errors = apply_patch(form, current, patch)
     if errors:
         raise RuleViolation("some values cannot be saved; nothing was changed", errors=errors_by_key(errors))
-    resolver = SubjectResolver(db, subject, visit, record)
+    resolver = SubjectResolver(db, subject, visit, record,
+                               pending_anchors=anchors_set_by(study_definition(db, subject), visit, form.oid, data))
     result = evaluate(form, data, completing=completing, resolve=resolver.resolve, today=_today())
     for issue in extra_issues(db, form, subject, data):
         if issue.severity == "soft":

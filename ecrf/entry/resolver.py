@@ -17,9 +17,12 @@ from ecrf.rules import Reference
 
 
 class SubjectResolver:
-    def __init__(self, db: Session, subject: Subject, visit: Visit | None, record: Record | None):
+    def __init__(self, db: Session, subject: Subject, visit: Visit | None, record: Record | None,
+                 pending_anchors: dict | None = None):
         self.db, self.subject, self.visit, self.record = db, subject, visit, record
         self._records: dict[str, Record | None] = {}
+        # anchor dates that the record being saved sets itself: its new values, not the stored ones
+        self._pending_anchors = pending_anchors or {}
 
     def _record_of(self, form_oid: str) -> Record | None:
         if form_oid not in self._records:
@@ -38,6 +41,8 @@ class SubjectResolver:
         if ref.scope == "SUBJECT":
             if ref.name == "enrolled":
                 return self.subject.created_at.date()
+            if ref.name in self._pending_anchors:
+                return self._pending_anchors[ref.name]
             return self.subject.anchor_dates().get(ref.name)
         other = self._record_of(ref.scope)
         if other is None:

@@ -125,7 +125,9 @@ def _apply_rows(form: CompiledForm, data: dict, group_oid: str, rows: Any, chang
         errors.append(Issue(group_oid, f"{group.label} must be a list of rows", "type", "hard", None, group_oid))
         return
     existing = {row[ROW_KEY]: row for row in data.get(group_oid, [])}
-    next_key = max(existing, default=0) + 1
+    sent = [r.get(ROW_KEY) for r in rows if isinstance(r, Mapping) and isinstance(r.get(ROW_KEY), int)
+            and not isinstance(r.get(ROW_KEY), bool)]
+    next_key = max([*existing, *sent], default=0) + 1
     new_rows, seen = [], set()
     for index, row in enumerate(rows):
         if not isinstance(row, Mapping):

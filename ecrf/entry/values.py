@@ -124,6 +124,8 @@ def _code(spec, value: Any):
     codes = spec.codes
     if spec.integer_codes and isinstance(value, str) and _INTEGER_TEXT.match(value):
         value = int(value)
+    elif spec.integer_codes and isinstance(value, float) and value.is_integer():
+        value = int(value)
     if isinstance(value, bool) or value not in codes:
         shown = ", ".join(str(c) for c in list(codes)[:12]) + (", ..." if len(codes) > 12 else "")
         raise ValueProblem(f"must be one of the codes of {spec.codelist}: {shown}")
@@ -151,8 +153,8 @@ COERCERS = {
 
 
 def coerce(spec, value: Any) -> Any:
-    """Check a client value against an item and return its stored form; None and "" clear."""
-    if value is None or (isinstance(value, str) and value.strip() == "" and spec.type != "text") or value == "":
+    """Check a client value against an item and return its stored form; None, "" and blanks clear."""
+    if value is None or (isinstance(value, str) and value.strip() == ""):
         return None
     return COERCERS[spec.type](spec, value)
 

@@ -70,8 +70,9 @@ def _dose_issues(row: dict, bsa: Decimal | None, parameters: dict) -> list[dict]
     drug, number = row.get("EXTRT"), row.get("_row")
     key = f"IG_EX[{number}].EXDOSE"
     if row.get("EXOCCUR") == "N":
-        if drug == "CAMRELIZUMAB" and not row.get("EXREASND"):
-            found = treatment.check_flat_dose(drug, None, parameters.get("camrelizumab_dose_mg", 200))
+        planned = parameters.get("camrelizumab_dose_mg")
+        if drug == "CAMRELIZUMAB" and planned is not None and not row.get("EXREASND"):
+            found = treatment.check_flat_dose(drug, None, planned)
             return [_issue(f, key, "EXDOSE", "IG_EX", number) for f in found]
         return []
     dose, unit = _dec(row.get("EXDOSE")), row.get("EXDOSU")
@@ -84,17 +85,21 @@ def _dose_issues(row: dict, bsa: Decimal | None, parameters: dict) -> list[dict]
             found = treatment.check_bsa_dose(drug, dose, per_m2, bsa, reduction=_reduction(row))
         elif unit == "MG_M2":
             found = treatment.check_bsa_dose(drug, dose, per_m2, Decimal(1), reduction=_reduction(row))
-    elif drug == "CAMRELIZUMAB" and unit == "MG":
-        found = treatment.check_flat_dose(drug, dose, parameters.get("camrelizumab_dose_mg", 200),
-                                          reduction=_reduction(row))
+    elif drug == "CAMRELIZUMAB" and unit == "MG" and parameters.get("camrelizumab_dose_mg") is not None:
+        found = treatment.check_flat_dose(drug, dose, parameters["camrelizumab_dose_mg"], reduction=_reduction(row))
     elif drug == "CARBOPLATIN" and unit == "AUC" and "carboplatin_auc" in parameters:
         found = treatment.check_bsa_dose(drug, dose, Decimal(str(parameters["carboplatin_auc"])), Decimal(1),
                                          reduction=_reduction(row))
     return [_issue(f, key, "EXDOSE", "IG_EX", number, str(dose)) for f in found]
 
 
-def radiotherapy_issues(data: dict, parameters: dict, c2d1: dt.date | None) -> list[dict]:
-    """Problems of one F_RT record (pure): arithmetic always, the plan where the protocol has one."""
+def radiotherapy_issues(data: dict, parameters: dict, c2d1: dt.date | None,
+                        start_window: tuple[int, int] = (0, 0)) -> list[dict]:
+    """Problems of one F_RT record (pure): arithmetic always, the plan where the protocol has one.
+
+    Impossible dates (an end before the start) are the form's hard checks; nothing is derived
+    from them here.
+    """
     course = treatment.RTCourse(
         start=_date(data.get("RTSTDAT")), end=_date(data.get("RTENDAT")), fractions_delivered=data.get("RTFX"),
         dose_per_fraction_gy=_dec(data.get("RTDPF")), total_dose_gy=_dec(data.get("RTDOSE")),
@@ -105,7 +110,12 @@ def radiotherapy_issues(data: dict, parameters: dict, c2d1: dt.date | None) -> l
     if all(plan_spec.get(k) is not None for k in ("total_dose_gy", "fractions", "dose_per_fraction_gy")):
         plan = treatment.RTPlan(Decimal(str(plan_spec["total_dose_gy"])), int(plan_spec["fractions"]),
                                 Decimal(str(plan_spec["dose_per_fraction_gy"])))
-    found = treatment.check_radiotherapy(course, plan, c2d1=c2d1 if plan is not None else None)
+    try:
+        found = treatment.check_radiotherapy(course, plan, c2d1=c2d1 if plan is not None else None,
+                                             start_window_before=start_window[0],
+                                             start_window_after=start_window[1])
+    except ValueError:
+        return []
     items = {"RT_START_WINDOW": "RTSTDAT", "RT_OTT_PROLONGED": "RTENDAT", "RT_INTERRUPTED": "RTINTYN",
              "RT_INTERRUPTION_OUTSIDE_COURSE": "RTINTYN", "RT_FRACTIONS_PLAN": "RTFX",
              "RT_DOSE_PER_FRACTION_PLAN": "RTDPF"}
@@ -170,8 +180,10 @@ def check_subject_treatment(db: Session, subject: Subject) -> None:
         _apply(db, subject, record, visit, exposure_issues(record.data, parameters), "treatment")
         _apply(db, subject, record, visit, per_cycle.get(record.id, []), "cycles")
     c2d1 = next((_date(r.data.get("CYCDAT")) for r, v in cycles if v.repeat == 2), None)
+    rt_visit = next((v for v in definition["schedule"] if v["key"] == "RT"), None)
+    window = (rt_visit["window"]["before"], rt_visit["window"]["after"]) if rt_visit else (0, 0)
     for record, visit in _records(db, subject, "F_RT"):
-        _apply(db, subject, record, visit, radiotherapy_issues(record.data, parameters, c2d1), "treatment")
+        _apply(db, subject, record, visit, radiotherapy_issues(record.data, parameters, c2d1, window), "treatment")
 
 
 def on_record_changed(db: Session, change) -> None:

@@ -82,10 +82,11 @@ def test_a_late_cycle_without_a_reason_is_a_deviation(coord_a, as_user, subject)
     assert ("CYCLE_DELAY_NO_REASON", "closed") in codes and ("CYCLE_DELAY", "open") in codes
 
 
-def test_radiotherapy_off_plan_and_not_on_c2d1(coord_a, as_user, subject):
+def test_radiotherapy_off_plan_and_late_after_c2d1(coord_a, as_user, subject):
+    """The RT visit window is C2D1 -0/+3 days; a start 5 days after C2D1 is a deviation."""
     post(coord_a, subject, "CYCLE", 1, "F_EX", cycle(1, "2026-01-19"))
     post(coord_a, subject, "CYCLE", 2, "F_EX", cycle(2, "2026-02-09"))
-    rt = {"RTSTDAT": "2026-02-11", "RTENDAT": "2026-03-16", "RTTECH": "IMRT", "RTPLDOS": "45.0", "RTPLFX": 25,
+    rt = {"RTSTDAT": "2026-02-14", "RTENDAT": "2026-03-19", "RTTECH": "IMRT", "RTPLDOS": "45.0", "RTPLFX": 25,
           "RTPLDPF": "1.8", "RTFX": 24, "RTDPF": "1.8", "RTDOSE": "43.2", "RTINTYN": "N", "RTCOMPL": "N",
           "RTNCREAS": "AE"}
     post(coord_a, subject, "RT", 1, "F_RT", rt)
