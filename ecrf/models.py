@@ -8,3 +8,4 @@ from ecrf.entry.models import Record, Subject, SubjectAnchor, Visit  # noqa: F40
 from ecrf.findings.models import Finding  # noqa: F401
 from ecrf.queries.models import Query, QueryMessage  # noqa: F401
 from ecrf.oncology.models import Derivation, EligibilityOverride  # noqa: F401
+from ecrf.review.models import DataLock, ItemVerification, Signature  # noqa: F401

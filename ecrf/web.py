@@ -42,6 +42,19 @@ def accepts(*mimetypes: str):
     return mark
 
 
+def writes(view):
+    """A GET view that also writes (an export records its own audit event): its transaction
+    begins as a writer, like any POST (on SQLite a read transaction cannot become a writer once
+    another connection has written)."""
+    view._writes = True
+    return view
+
+
+def _view_marks(app: Flask, name: str, default=None):
+    view = app.view_functions.get(request.endpoint) if request.endpoint else None
+    return getattr(view, name, getattr(getattr(view, "view_class", None), name, default))
+
+
 def _check_content_type(app: Flask) -> None:
     if request.method not in _BODY_METHODS:
         return
@@ -107,7 +120,8 @@ def init_request_lifecycle(app: Flask) -> None:
     def _start():
         supplied = request.headers.get("X-Request-ID", "")
         g.request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
-        g.intent_token = sqlite_write_intent.set(request.method not in _READ_METHODS)
+        g.intent_token = sqlite_write_intent.set(request.method not in _READ_METHODS
+                                                 or bool(_view_marks(app, "_writes", False)))
         _check_content_type(app)
 
     @app.after_request

@@ -21,6 +21,7 @@ LISTENERS = [
     "ecrf.queries.services:on_record_changed",
     "ecrf.oncology.lab_grading:on_record_changed",
     "ecrf.oncology.treatment_checks:on_record_changed",
+    "ecrf.review.hooks:on_record_changed",
 ]
 
 

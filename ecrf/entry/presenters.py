@@ -11,14 +11,16 @@ from ecrf.entry.subjects import study_definition
 
 
 def present_record(record: Record, subject: Subject, open_queries: int | None = None) -> dict:
+    from sqlalchemy.orm import object_session
+
+    from ecrf.review.state import record_review  # SDV, signatures and lock: shown wherever a record is read
+
     visit = record.visit
     if open_queries is None:
-        from sqlalchemy.orm import object_session
-
         from ecrf.queries.services import open_query_counts
 
         open_queries = open_query_counts(object_session(record), record_ids=[record.id]).get(record.id, 0)
-    return {
+    return record_review(object_session(record), record, subject) | {
         "id": record.id, "subject_id": subject.id, "subject": subject.code, "site": subject.site.code,
         "visit_key": visit.key, "visit_repeat": visit.repeat, "visit_name": visit.name,
         "form_oid": record.form_oid, "form_version": record.form_version, "repeat": record.repeat,

@@ -139,3 +139,10 @@ class RecordOut(StrictSchema):
     completed_at = fields.DateTime(allow_none=True)
     version = fields.Integer()
     open_queries = fields.Integer(metadata={"description": "open or answered queries on this record"})
+    sdv_status = fields.String(metadata={"description": "verified, partially_verified or not_verified"})
+    sdv = fields.Dict(metadata={"description": "verified items (who, when) and items pending SDV"})
+    signature_status = fields.String(metadata={"description": "signed, invalidated or unsigned"})
+    signatures = fields.List(fields.Dict(), metadata={"description": "signatures covering the record (record, "
+                                                                     "visit, casebook): printed name, UTC time, "
+                                                                     "meaning, content hash, status"})
+    lock = fields.Dict(metadata={"description": "locked, level (record/subject/study), by whom, when"})

@@ -60,10 +60,12 @@ def enrol(db: Session, principal: Principal, study: Study, *, site_code: str, co
         raise RuleViolation("you can enrol only at your own sites", errors={"site": ["not one of your sites"]})
     if not site.active:
         raise RuleViolation(f"site {site.code} is not active", errors={"site": ["inactive site"]})
-    if study.frozen_at is not None:
+    from ecrf.entry.locks import study_frozen_at
+
+    if study_frozen_at(db, study.id) is not None:  # read FOR SHARE, as every other write does
         from ecrf.errors import Locked
 
-        raise Locked(f"study {study.oid} is frozen")
+        raise Locked(f"study {study.oid} is frozen", errors={"study": ["frozen"]})
     today = today or dt.datetime.now(dt.timezone.utc).date()
     if consent_date > today:
         raise RuleViolation("consent date is in the future", errors={"consent_date": ["must not be in the future"]})

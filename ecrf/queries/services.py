@@ -140,17 +140,18 @@ def respond(db: Session, principal: Principal, query: Query, text: str, correcti
     The answer is threaded first, then the correction is applied; if the correction clears the
     failure of an automatic query, the system closes it right after (both in the thread).
     """
-    applied = None
+    applied = record = None
     if correction is not None:
         if query.record_id is None:
             raise RuleViolation("this query is not on a record", errors={"correction": ["nothing to correct"]})
         applied = {"record": query.record_id, "data": correction["data"],
                    "reason": (correction.get("reason") or "").strip() or text}
+        # the record first, as a PATCH takes it: locks in one order never deadlock
+        record = db.get(Record, query.record_id, with_for_update=True)
     _act(db, principal, query, "respond", text, applied)
     if applied is not None:
         from ecrf.entry import records
 
-        record = db.get(Record, query.record_id, with_for_update=True)
         subject = db.get(Subject, query.subject_id)
         records.update_record(db, principal, record, subject, correction.get("etag") or if_match,
                               correction["data"], applied["reason"])
