@@ -26,6 +26,7 @@ def register_blueprints(api: Api) -> None:
     from ecrf.auth.users_views import blp as users_blp
     from ecrf.definitions.views import blp as forms_blp
     from ecrf.entry.views import blp as entry_blp
+    from ecrf.exports.views import blp as exports_blp
     from ecrf.oncology.eligibility_views import blp as eligibility_blp
     from ecrf.queries.views import blp as queries_blp
     from ecrf.review.study_views import blp as study_review_blp
@@ -34,5 +35,5 @@ def register_blueprints(api: Api) -> None:
     from ecrf.studies.views import blp as studies_blp
 
     for blueprint in (health_blp, auth_blp, users_blp, studies_blp, forms_blp, entry_blp, eligibility_blp, queries_blp,
-                      audit_blp, review_blp, study_review_blp):
+                      audit_blp, review_blp, study_review_blp, exports_blp):
         api.register_blueprint(blueprint, url_prefix=API_PREFIX + (blueprint.url_prefix or ""))
