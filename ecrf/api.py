@@ -28,6 +28,7 @@ def register_blueprints(api: Api) -> None:
     from ecrf.entry.views import blp as entry_blp
     from ecrf.exports.views import blp as exports_blp
     from ecrf.oncology.eligibility_views import blp as eligibility_blp
+    from ecrf.oncology.views import blp as oncology_blp
     from ecrf.queries.views import blp as queries_blp
     from ecrf.review.study_views import blp as study_review_blp
     from ecrf.review.views import blp as review_blp
@@ -35,5 +36,5 @@ def register_blueprints(api: Api) -> None:
     from ecrf.studies.views import blp as studies_blp
 
     for blueprint in (health_blp, auth_blp, users_blp, studies_blp, forms_blp, entry_blp, eligibility_blp, queries_blp,
-                      audit_blp, review_blp, study_review_blp, exports_blp):
+                      audit_blp, oncology_blp, review_blp, study_review_blp, exports_blp):
         api.register_blueprint(blueprint, url_prefix=API_PREFIX + (blueprint.url_prefix or ""))

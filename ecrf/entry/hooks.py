@@ -20,6 +20,7 @@ LISTENERS = [
     "ecrf.entry.anchors:on_record_changed",
     "ecrf.queries.services:on_record_changed",
     "ecrf.oncology.lab_grading:on_record_changed",
+    "ecrf.oncology.recist_wiring.service:on_record_changed",
     "ecrf.oncology.treatment_checks:on_record_changed",
     "ecrf.review.hooks:on_record_changed",
 ]
