@@ -61,8 +61,7 @@ def _check_content_type(app: Flask) -> None:
     has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding") == "chunked"
     if not has_body:
         return
-    view = app.view_functions.get(request.endpoint) if request.endpoint else None
-    allowed = getattr(view, "_accepts", frozenset({"application/json"}))
+    allowed = _view_marks(app, "_accepts", frozenset({"application/json"}))
     if request.mimetype not in allowed:
         raise UnsupportedMediaType(
             f"request body must be {' or '.join(sorted(allowed))}, got {request.mimetype or 'no content type'}",
