@@ -47,5 +47,10 @@ serve: $(VENV)/.installed-dev
 	$(BIN)/gunicorn --worker-class gthread --workers $${WORKERS:-2} --threads $${THREADS:-8} \
 	  --bind $${BIND:-127.0.0.1:8000} --access-logfile - wsgi:app
 
+# Benchmarks against a framework floor on SQLite and PostgreSQL (about 10 minutes; QUICK=1 about 3).
+# Prints a table of figures, floors and goals; raw results in bench/results/. See docs/performance.md.
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench $(if $(QUICK),--quick)
+
 clean:
-	rm -rf $(VENV) instance/ecrf.db instance/ecrf.db-wal instance/ecrf.db-shm
+	rm -rf $(VENV) instance/ecrf.db instance/ecrf.db-wal instance/ecrf.db-shm instance/ecrf.db-writers

@@ -91,12 +91,26 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_write_intent.get() else "BEGIN")
+        if not sqlite_write_intent.get():
+            connection.exec_driver_sql("BEGIN")
+            return
+        dbapi_connection = connection.connection.dbapi_connection
+        dbapi_connection.take_turn()  # ecrf.sqlite_writers: queue instead of polling
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        finally:
+            dbapi_connection.give_turn_back()  # only if BEGIN failed
 
 
 def make_engine(url: str, pool_size: int = 5, max_overflow: int = 5) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        from sqlalchemy.engine import make_url
+
+        from ecrf.sqlite_writers import TurnTakingConnection, turns_for
+
+        turns = turns_for(make_url(url).database or "")
+        factory = type("TurnTakingConnection", (TurnTakingConnection,), {"turns": turns})
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False, "factory": factory})
         _configure_sqlite(engine)
         return engine
     return create_engine(

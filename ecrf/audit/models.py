@@ -26,6 +26,7 @@ class AuditEntry(Base):
         Index("ix_audit_entry_record_time", "record_id", "occurred_at", "id"),
         Index("ix_audit_entry_user_time", "user_id", "occurred_at", "id"),
         Index("ix_audit_entry_study_site_time", "study_id", "site_id", "occurred_at", "id"),
+        Index("ix_audit_entry_item_time", "item_oid", "occurred_at", "id"),
         Index("ix_audit_entry_time", "occurred_at", "id"),
     )
 

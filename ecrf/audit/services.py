@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import g, has_app_context
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -122,14 +122,58 @@ def record_event(
         "reason": reason,
         "details": details,
     }
-    key = chain_key_for(where, uid)
-    head = _lock_head(session, key)
-    fields["chain_key"] = key
+    head = _lock_head(session, chain_key_for(where, uid))
+    fields["occurred_at"] = utcnow()  # stamped once the chain is ours: chain order is time order
+    entry = AuditEntry(**_link(head, fields))
+    session.add(entry)
+    return entry
+
+
+@dataclass(frozen=True)
+class ItemEvent:
+    """One value's change, for :func:`record_item_events`."""
+
+    item_oid: str
+    group_oid: str | None
+    group_row: int | None
+    old_value: Any
+    new_value: Any
+
+
+def record_item_events(session: Session, action: str, where: Where, events: list[ItemEvent],
+                       reason: str | None = None) -> None:
+    """Append one entry per changed value, as :func:`record_event` would, in a single INSERT.
+
+    A save of a 40-item form writes 40 entries; built as plain rows and inserted together they
+    cost a fraction of 40 ORM objects. Entries still pending in the session are flushed first, so
+    ids follow the chain's order.
+    """
+    if not events:
+        return
+    actor = current_principal()
+    uid = actor.user_id
+    common = {
+        "request_id": request_id(), "action": action, "user_id": uid, "username": actor.username,
+        "user_name": actor.full_name, "user_role": actor.role_label(where.study_id),
+        **{name: getattr(where, name) for name in Where.__dataclass_fields__},
+        "reason": reason, "details": None,
+    }
+    head = _lock_head(session, chain_key_for(where, uid))
+    rows = []
+    for event in events:
+        fields = dict(common, occurred_at=utcnow(), item_oid=event.item_oid, group_oid=event.group_oid,
+                      group_row=event.group_row, old_value=encode_value(event.old_value),
+                      new_value=encode_value(event.new_value))
+        rows.append(_link(head, fields))
+    session.flush()
+    session.execute(insert(AuditEntry), rows)
+
+
+def _link(head: AuditChainHead, fields: dict[str, Any]) -> dict[str, Any]:
+    """Chain ``fields`` after the head (sequence, previous hash, own hash) and advance the head."""
+    fields["chain_key"] = head.chain_key
     fields["chain_seq"] = head.seq + 1
     digest = entry_hash(head.head_hash, fields)
-    entry = AuditEntry(**fields, prev_hash=head.head_hash, entry_hash=digest)
-    session.add(entry)
-    head.seq = fields["chain_seq"]
-    head.head_hash = digest
-    head.updated_at = fields["occurred_at"]
-    return entry
+    fields["prev_hash"], fields["entry_hash"] = head.head_hash, digest
+    head.seq, head.head_hash, head.updated_at = fields["chain_seq"], digest, fields["occurred_at"]
+    return fields

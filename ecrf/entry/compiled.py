@@ -1,18 +1,24 @@
 """A form version compiled once for validation: item specs, parsed expressions, code lists.
 
 Compiling is pure and cached by content hash; a published version never changes, so the cache
-is valid for the life of the process and identical in every worker.
+is valid for the life of the process and identical in every worker. :func:`compiled_version`
+finds a stored version's compiled form without parsing its content again.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
 from typing import Mapping
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ecrf.db import transaction_cache
 from ecrf.definitions.files import canonical_json, content_hash
+from ecrf.definitions.models import FormVersion
 from ecrf.rules import Expression, compile_expression
 
 
@@ -126,15 +132,40 @@ def _expr(text: str | None) -> Expression | None:
     return compile_expression(text) if text else None
 
 
-def compile_form(content: Mapping) -> CompiledForm:
-    return _compile_cached(content_hash(content), canonical_json(content))
+# Compiled forms by content hash (bounded; a published version never changes, so every worker
+# may keep them).
+_COMPILED: dict[str, CompiledForm] = {}
+_COMPILED_CACHE_SIZE = 256
 
 
-@lru_cache(maxsize=256)
-def _compile_cached(digest: str, text: str) -> CompiledForm:
-    import json
+def compile_form(content: Mapping, digest: str | None = None) -> CompiledForm:
+    """Compile (once per process) a form definition; ``digest`` is its stored content hash, if known."""
+    digest = digest or content_hash(content)
+    form = _COMPILED.get(digest)
+    if form is None:
+        form = _compile(digest, json.loads(canonical_json(content)))
+        if len(_COMPILED) >= _COMPILED_CACHE_SIZE:
+            _COMPILED.clear()
+        _COMPILED[digest] = form
+    return form
 
-    content = json.loads(text)
+
+def compiled_version(db: Session, form_version_id: int) -> CompiledForm:
+    """The compiled form of a stored version: its hash is read once per transaction, its content
+    only when this process has not compiled it yet."""
+    memo = transaction_cache(db).setdefault("compiled_forms", {})
+    form = memo.get(form_version_id)
+    if form is None:
+        digest = db.execute(select(FormVersion.content_hash).where(FormVersion.id == form_version_id)).scalar_one()
+        form = _COMPILED.get(digest)
+        if form is None:
+            content = db.execute(select(FormVersion.content).where(FormVersion.id == form_version_id)).scalar_one()
+            form = compile_form(content, digest)
+        memo[form_version_id] = form
+    return form
+
+
+def _compile(digest: str, content: dict) -> CompiledForm:
     codelists = content.get("codelists", {})
     items: dict[str, ItemSpec] = {}
     groups: dict[str, GroupSpec] = {}

@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ecrf.audit.services import record_event
+from ecrf.audit.services import ItemEvent, record_event, record_item_events
 from ecrf.auth.principal import Principal
 from ecrf.auth.roles import Action
 from ecrf.definitions.models import FormVersion
 from ecrf.entry import schedule
 from ecrf.entry.access import where_for
-from ecrf.entry.compiled import CompiledForm, compile_form
+from ecrf.entry.compiled import CompiledForm, compiled_version
 from ecrf.entry.locks import ensure_editable
 from ecrf.entry.models import Record, Subject, Visit
 from ecrf.entry.anchors import anchors_set_by
@@ -46,7 +46,7 @@ def check_if_match(record: Record, if_match: str | None) -> None:
 
 
 def compiled_for(db: Session, record: Record) -> CompiledForm:
-    return compile_form(db.get(FormVersion, record.form_version_id).content)
+    return compiled_version(db, record.form_version_id)
 
 
 def _reason(reason: str | None, record: Record | None) -> str | None:
@@ -86,9 +86,8 @@ def _validate(db: Session, form: CompiledForm, subject: Subject, visit: Visit, r
 
 
 def _audit_changes(db: Session, where, changes: list[Change], reason: str | None, action: str) -> None:
-    for change in changes:
-        record_event(db, action, where, item_oid=change.item_oid, group_oid=change.group_oid,
-                     group_row=change.row, old_value=change.old, new_value=change.new, reason=reason)
+    record_item_events(db, action, where, [ItemEvent(c.item_oid, c.group_oid, c.row, c.old, c.new) for c in changes],
+                       reason=reason)
 
 
 def _warnings(result: Evaluation) -> list[dict]:
@@ -112,9 +111,9 @@ def create_record(db: Session, principal: Principal, subject: Subject, visit: Vi
         raise Conflict(f"{visit.name} is marked missed; undo that before entering data",
                        errors={"visit": ["missed"]})
     ref = form_ref_for(db, subject, visit, form_oid)
-    form_row = db.execute(select(FormVersion).where(FormVersion.oid == form_oid,
-                                                    FormVersion.version == ref["version"])).scalar_one()
-    form = compile_form(form_row.content)
+    form_row = db.execute(select(FormVersion.id, FormVersion.version).where(
+        FormVersion.oid == form_oid, FormVersion.version == ref["version"])).one()
+    form = compiled_version(db, form_row.id)
     existing = db.execute(select(func.max(Record.repeat)).where(Record.visit_id == visit.id,
                                                                Record.form_oid == form_oid)).scalar()
     if existing and not form.repeating:

@@ -9,8 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ecrf.definitions.models import FormVersion
-from ecrf.entry.compiled import compile_form
+from ecrf.entry.compiled import compiled_version
 from ecrf.entry.models import Record, Subject, Visit
 from ecrf.entry.values import to_expression_value
 from ecrf.rules import Reference
@@ -47,7 +46,7 @@ class SubjectResolver:
         other = self._record_of(ref.scope)
         if other is None:
             return None
-        form = compile_form(self.db.get(FormVersion, other.form_version_id).content)
+        form = compiled_version(self.db, other.form_version_id)
         spec = form.items.get(ref.name)
         if spec is None:
             return None

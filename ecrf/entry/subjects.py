@@ -18,7 +18,7 @@ from ecrf.entry.models import Subject, SubjectAnchor, Visit
 from ecrf.errors import Conflict, NotFound, RuleViolation
 from ecrf.findings.services import raise_finding, resolve_finding
 from ecrf.studies.models import Site, Study
-from ecrf.studies.services import current_definition
+from ecrf.studies.services import current_content, current_definition
 
 TRANSITIONS = {
     "screening": {"enrolled", "screen_failed", "withdrawn"},
@@ -123,7 +123,8 @@ def planned_visit(db: Session, subject: Subject, visit: Visit) -> schedule.Plann
 
 
 def study_definition(db: Session, subject: Subject) -> dict:
-    return current_definition(db, subject.study).content
+    """The subject's study definition (current version); shared between requests: read only."""
+    return current_content(db, subject.study)
 
 
 def check_window(db: Session, subject: Subject, visit: Visit) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from ecrf.audit.services import Where, record_event
 from ecrf.auth.principal import Principal
 from ecrf.auth.roles import Action
+from ecrf.db import transaction_cache
 from ecrf.definitions.models import FormVersion
 from ecrf.errors import Conflict, NotFound
 from ecrf.studies.models import Site, Study, StudyVersion
@@ -31,6 +32,30 @@ def get_study(db: Session, principal: Principal, oid: str) -> Study:
 def current_definition(db: Session, study: Study) -> StudyVersion:
     return db.execute(select(StudyVersion).where(
         StudyVersion.study_id == study.id, StudyVersion.version == study.current_version)).scalar_one()
+
+
+# Parsed study definitions by content hash. A published version never changes and the hash names
+# its content, so every worker may keep them (bounded; a handful of versions exist).
+_CONTENT_BY_HASH: dict[str, dict] = {}
+_CONTENT_CACHE_SIZE = 64
+
+
+def current_content(db: Session, study: Study) -> dict:
+    """The content of the study's current version, parsed once per process. Shared: read only."""
+    memo = transaction_cache(db).setdefault("study_content", {})
+    key = (study.id, study.current_version)
+    if key in memo:
+        return memo[key]
+    where = (StudyVersion.study_id == study.id, StudyVersion.version == study.current_version)
+    digest = db.execute(select(StudyVersion.content_hash).where(*where)).scalar_one()
+    content = _CONTENT_BY_HASH.get(digest)
+    if content is None:
+        content = db.execute(select(StudyVersion.content).where(*where)).scalar_one()
+        if len(_CONTENT_BY_HASH) >= _CONTENT_CACHE_SIZE:
+            _CONTENT_BY_HASH.clear()
+        _CONTENT_BY_HASH[digest] = content
+    memo[key] = content
+    return content
 
 
 def describe_study(db: Session, study: Study) -> dict:
