@@ -6,6 +6,12 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 
+# Ids are positive 32-bit integers, as in URL paths (ecrf.app.DatabaseId): a larger one is a 422,
+# never a database overflow. Counts and repeat keys share a smaller bound.
+ID_RANGE = validate.Range(min=1, max=2**31 - 1)
+COUNT_RANGE = validate.Range(min=1, max=10000)
+
+
 class StrictSchema(ma.Schema):
     """Unknown fields are refused (marshmallow's default, made explicit)."""
 

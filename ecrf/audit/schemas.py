@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from ecrf.schemas import StrictSchema
+from ecrf.schemas import ID_RANGE, StrictSchema
 
 
 class AuditArgs(StrictSchema):
     study = fields.String(metadata={"description": "study OID"})
     site = fields.String(metadata={"description": "site code (with study)"})
-    subject = fields.Integer(metadata={"description": "subject id"})
-    record = fields.Integer(metadata={"description": "record id"})
+    subject = fields.Integer(validate=ID_RANGE, metadata={"description": "subject id"})
+    record = fields.Integer(validate=ID_RANGE, metadata={"description": "record id"})
     item = fields.String(validate=validate.Length(max=40), metadata={"description": "item OID"})
     user = fields.String(validate=validate.Length(max=150), metadata={"description": "username"})
     action = fields.String(validate=validate.Length(max=64))

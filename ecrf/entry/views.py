@@ -146,6 +146,8 @@ class RecordItem(MethodView):
 class RecordComplete(MethodView):
     @blp.arguments(CompleteArgs)
     @blp.response(200, RecordOut)
+    @blp.alt_response(412, description="If-Match names an older version")
+    @blp.alt_response(428, description="If-Match missing")
     def post(self, args, record_id: int):
         """Mark complete: every check runs; hard failures are 422 keyed by item."""
         db, principal = get_session(), current_principal()

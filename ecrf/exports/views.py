@@ -85,6 +85,9 @@ class WorkbookExport(MethodView):
 @blp.arguments(ImportArgs, location="query")
 @blp.response(200, ImportReport)
 @blp.alt_response(422, description="nothing was saved; errors.rejected lists every rejected value")
+@blp.doc(requestBody={"required": True, "description": "a CDISC ODM 1.3.2 document with ClinicalData",
+                      "content": {mimetype: {"schema": {"type": "string"}} for mimetype in ("application/xml",
+                                                                                             "text/xml")}})
 @accepts("application/xml", "text/xml")
 def odm_import(args, study: str):
     """Load ODM 1.3.2 ClinicalData (Insert/Update) at the caller's sites, all or nothing per file."""

@@ -39,6 +39,7 @@ def _wants_csv(args: dict) -> bool:
 class EndpointsReport(MethodView):
     @blp.arguments(EndpointsArgs, location="query")
     @blp.response(200, EndpointsReportOut)
+    @blp.doc(responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
     def get(self, args, study: str):
         """PFS/OS per subject with the rule used, KM curves, 1-year PFS, ORR and AEs (JSON, or CSV
         of the per-subject table with format=csv or Accept: text/csv)."""

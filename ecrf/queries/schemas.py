@@ -5,19 +5,20 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ecrf.queries.models import QUERY_STATUSES
-from ecrf.schemas import PageArgs, StrictSchema, page_schema
+from ecrf.schemas import COUNT_RANGE, ID_RANGE, PageArgs, StrictSchema, page_schema
 
 TEXT = validate.Length(min=1, max=4000)
 
 
 class QueryCreateArgs(StrictSchema):
-    record_id = fields.Integer(metadata={"description": "query a record (or, with item, one of its items)"})
-    subject_id = fields.Integer(metadata={"description": "query a subject's visit (with visit_key)"})
+    record_id = fields.Integer(validate=ID_RANGE,
+                               metadata={"description": "query a record (or, with item, one of its items)"})
+    subject_id = fields.Integer(validate=ID_RANGE, metadata={"description": "query a subject's visit (with visit_key)"})
     visit_key = fields.String(validate=validate.Length(max=20))
-    visit_repeat = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    visit_repeat = fields.Integer(load_default=1, validate=COUNT_RANGE)
     item = fields.String(validate=validate.Length(max=40))
     group = fields.String(validate=validate.Length(max=40))
-    row = fields.Integer(validate=validate.Range(min=1))
+    row = fields.Integer(validate=COUNT_RANGE)
     text = fields.String(required=True, validate=TEXT)
     assignee = fields.String(validate=validate.Length(max=150), metadata={"description": "username"})
     due_date = fields.Date()
@@ -53,14 +54,14 @@ class QueryListArgs(PageArgs):
     study = fields.String()
     status = fields.List(fields.String(validate=validate.OneOf(QUERY_STATUSES)), metadata={"description": "repeatable"})
     site = fields.String()
-    subject = fields.Integer()
+    subject = fields.Integer(validate=ID_RANGE)
     form = fields.String()
     item = fields.String()
     raiser = fields.String(metadata={"description": "username, or 'system' for automatic queries"})
     assignee = fields.String()
     kind = fields.String(validate=validate.OneOf(["manual", "automatic"]))
-    min_age_days = fields.Integer(validate=validate.Range(min=0))
-    max_age_days = fields.Integer(validate=validate.Range(min=0))
+    min_age_days = fields.Integer(validate=validate.Range(min=0, max=36500))
+    max_age_days = fields.Integer(validate=validate.Range(min=0, max=36500))
     overdue = fields.Boolean()
 
 

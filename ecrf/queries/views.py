@@ -86,6 +86,8 @@ class QueryItem(MethodView):
 class Responses(MethodView):
     @blp.arguments(ResponseArgs)
     @blp.response(200, QueryOut)
+    @blp.alt_response(412, description="the correction's If-Match (or etag) names an older version")
+    @blp.alt_response(428, description="a correction without If-Match (or etag)")
     def post(self, args, query_id: int):
         """The site answers (optionally correcting the data in the same request)."""
         db, principal = get_session(), current_principal()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from ecrf.review.sdv_listing import STATUS_FILTERS
-from ecrf.schemas import PageArgs, StrictSchema
+from ecrf.schemas import COUNT_RANGE, PageArgs, StrictSchema
 
 REASON = fields.String(validate=validate.Length(max=2000), allow_none=True)
 
@@ -40,7 +40,7 @@ class UnlockArgs(StrictSchema):
 
 
 class MigrateArgs(StrictSchema):
-    target_version = fields.Integer(validate=validate.Range(min=1),
+    target_version = fields.Integer(validate=COUNT_RANGE,
                                     metadata={"description": "defaults to the form's latest published version"})
     dry_run = fields.Boolean(load_default=True, metadata={"description": "true (default): report only"})
     reason = REASON

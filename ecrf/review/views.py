@@ -53,6 +53,8 @@ def _record_response(record, subject):
 class RecordSdv(MethodView):
     @blp.arguments(SdvArgs)
     @blp.response(200, RecordOut)
+    @blp.alt_response(412, description="If-Match names an older version")
+    @blp.alt_response(428, description="If-Match missing")
     def post(self, args, record_id: int):
         """Mark items (or every item with a value) source-verified; verified=false undoes it with a reason."""
         record, subject = _record(record_id)
@@ -68,6 +70,8 @@ class RecordSign(MethodView):
     @blp.arguments(SignArgs)
     @blp.response(200, RecordOut)
     @blp.alt_response(401, description="Wrong password (counts toward the account lockout)")
+    @blp.alt_response(412, description="If-Match names an older version")
+    @blp.alt_response(428, description="If-Match missing")
     def post(self, args, record_id: int):
         """E-sign a complete record: re-enter username and password, choose the meaning."""
         record, subject = _record(record_id)
@@ -81,6 +85,8 @@ class RecordSign(MethodView):
 class RecordLock(MethodView):
     @blp.arguments(LockArgs)
     @blp.response(200, RecordOut)
+    @blp.alt_response(412, description="If-Match names an older version")
+    @blp.alt_response(428, description="If-Match missing")
     def post(self, args, record_id: int):
         """Lock a record (data managers); refused while it has open or answered queries."""
         record, subject = _record(record_id)
@@ -92,6 +98,8 @@ class RecordLock(MethodView):
 class RecordUnlock(MethodView):
     @blp.arguments(UnlockArgs)
     @blp.response(200, RecordOut)
+    @blp.alt_response(412, description="If-Match names an older version")
+    @blp.alt_response(428, description="If-Match missing")
     def post(self, args, record_id: int):
         """Unlock a record, with a reason."""
         record, subject = _record(record_id)
@@ -103,6 +111,8 @@ class RecordUnlock(MethodView):
 class RecordMigrate(MethodView):
     @blp.arguments(MigrateArgs)
     @blp.response(200, MigrationOut)
+    @blp.alt_response(412, description="If-Match names an older version")
+    @blp.alt_response(428, description="If-Match missing")
     def post(self, args, record_id: int):
         """Dry run (default) or apply the move of a record to another version of its form."""
         record, subject = _record(record_id)
@@ -128,6 +138,8 @@ class SubjectSign(MethodView):
 
     @blp.arguments(SignArgs)
     @blp.response(200, SubjectReviewOut)
+    @blp.alt_response(401, description="Wrong password (counts toward the account lockout)")
+    @blp.alt_response(412, description="content_hash names content that changed since")
     def post(self, args, subject_id: int):
         """E-sign the subject's casebook (every record, all complete)."""
         db, principal = get_session(), current_principal()
@@ -145,6 +157,8 @@ class VisitSign(MethodView):
     @blp.arguments(VisitSelector, location="query")
     @blp.arguments(SignArgs)
     @blp.response(200, SubjectReviewOut)
+    @blp.alt_response(401, description="Wrong password (counts toward the account lockout)")
+    @blp.alt_response(412, description="content_hash names content that changed since")
     def post(self, selector, args, subject_id: int, visit_key: str):
         """E-sign every record of one visit (all complete)."""
         db, principal = get_session(), current_principal()
