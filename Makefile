@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
+# test processes (pytest-xdist); each has its own databases and, on PostgreSQL, its own server
+TEST_WORKERS ?= 2
 
 .PHONY: run test test-sqlite test-postgres install install-dev serve bench clean
 
@@ -36,10 +38,10 @@ test: install-dev
 	$(MAKE) --no-print-directory test-sqlite test-postgres
 
 test-sqlite: install-dev
-	$(BIN)/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-postgres: install-dev
-	$(BIN)/pytest -q -p no:cacheprovider --db=postgresql tests/api tests/db $(PYTEST_ARGS)
+	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --db=postgresql tests/api tests/db $(PYTEST_ARGS)
 
 # Production-style serving: gunicorn gthread workers on PostgreSQL (set ECRF_DATABASE_URL, ECRF_SECRET_KEY).
 serve: $(VENV)/.installed-dev

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import uuid
@@ -52,6 +53,8 @@ class PostgresBackend:
         else:
             prefix = url.rsplit("/", 1)[0]
             self.base = lambda db: f"{prefix}/{db}"
+        # one template per test process: with pytest-xdist, processes may share one existing server
+        self.TEMPLATE = f"{type(self).TEMPLATE}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
         self._admin("CREATE DATABASE " + self.TEMPLATE)
 
     def _admin(self, statement: str) -> None:
