@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--no-profile", action="store_true", help="only time it")
+    parser.add_argument("--callees", metavar="REGEX", help="also list what the functions matching REGEX call")
     parser.add_argument("--pyinstrument", action="store_true",
                         help="sample with pyinstrument (pip install pyinstrument) instead of cProfile")
     args = parser.parse_args(argv)
@@ -96,7 +97,10 @@ def _profile(args, url: str) -> None:
     elif args.pyinstrument:
         print(profiler.output_text(unicode=False, color=False, show_all=False))
     else:
-        pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
+        stats = pstats.Stats(profiler).sort_stats(args.sort)
+        stats.print_stats(args.top)
+        if args.callees:
+            stats.print_callees(args.callees)
     app.extensions["ecrf.engine"].dispose()
 
 

@@ -1,7 +1,9 @@
 """CTCAE v5.0 grades derived from laboratory records, and lab grades above the recorded AE grade.
 
-Each F_LB record gets a derivation with the grade of every gradeable analyte. Whenever a lab or
-AE record changes, each AE record is compared with the lab grades of its term inside its period;
+Each F_LB record gets a derivation with the grade of every gradeable analyte. ALT, AST, bilirubin
+and creatinine are graded against the baseline (the screening lab record) when that is abnormal,
+so a change of the screening record re-grades every lab record of the subject; a change of any
+other lab record re-grades that record alone. Whenever a lab or AE record changes, each AE record is compared with the lab grades of its term inside its period;
 a lab-derived grade above the AE grade raises an automatic query on that AE's grade.
 """
 
@@ -64,9 +66,13 @@ def grade_record(form: CompiledForm, data: dict, baseline: dict[str, tuple[Decim
     return {"date": data.get("LBDAT"), "grades": grades, "problems": problems}
 
 
+BASELINE_VISIT = "SCR"
+
+
 def _baseline(db: Session, subject: Subject) -> dict[str, tuple[Decimal, str]]:
     row = db.execute(select(Record).join(Visit, Visit.id == Record.visit_id).where(
-        Record.subject_id == subject.id, Record.form_oid == "F_LB", Visit.key == "SCR")).scalars().first()
+        Record.subject_id == subject.id, Record.form_oid == "F_LB", Visit.key == BASELINE_VISIT)
+        .order_by(Record.id).limit(1)).scalars().first()
     if row is None:
         return {}
     form = compiled_for(db, row)
@@ -83,9 +89,10 @@ def _records(db: Session, subject: Subject, form_oid: str) -> list[Record]:
                            .order_by(Record.id)).scalars())
 
 
-def _regrade_labs(db: Session, subject: Subject) -> None:
+def _regrade_labs(db: Session, subject: Subject, changed: Record, visit: Visit) -> None:
     baseline = _baseline(db, subject)
-    for record in _records(db, subject, "F_LB"):
+    affected = _records(db, subject, "F_LB") if visit.key == BASELINE_VISIT else [changed]
+    for record in affected:
         value = grade_record(compiled_for(db, record), record.data, baseline)
         derived.store(db, subject, kind=KIND, value=value, engine_version=ENGINE, record=record,
                       inputs={"record": record.id, "version": record.version, "baseline": sorted(baseline)})
@@ -129,8 +136,10 @@ def ctcae_rule_version() -> str:
 
 
 def on_record_changed(db: Session, change) -> None:
+    if change.action == "completed" and not change.changes:
+        return  # grades and AE comparisons follow the values alone, and none changed
     if change.record.form_oid == "F_LB":
-        _regrade_labs(db, change.subject)
+        _regrade_labs(db, change.subject, change.record, change.visit)
         _compare_with_aes(db, change.subject)
     elif change.record.form_oid == "F_AE":
         _compare_with_aes(db, change.subject)

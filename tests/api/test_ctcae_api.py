@@ -90,3 +90,50 @@ def test_lab_outside_the_ae_period_raises_nothing(coord_a, as_user):
     enter(coord_a, subject["id"], "F_LB", labs("2026-02-09", anc="0.8"), visit="CYCLE")
     assert as_user("dm").get(f"/queries?subject={subject['id']}&kind=automatic&item=AETOXGR").json["total"] == 0
     assert as_user("dm").get(f"/queries?subject={subject['id']}&recrod={ae['id']}").status_code == 422
+
+
+def _lab_grades(dm, record_id):
+    return dm.get(f"/audit?record={record_id}&action=derivation.updated").json["items"][0]["new_value"]["grades"]
+
+
+def _cycle_lab(client, subject_id, repeat, day, **values):
+    assert client.patch(f"/subjects/{subject_id}/visits/CYCLE?repeat={repeat}", json={"visit_date": day}
+                        ).status_code == 200
+    created = client.post(f"/subjects/{subject_id}/visits/CYCLE/forms/F_LB?repeat={repeat}",
+                          json={"data": labs(day, **values)})
+    assert created.status_code == 201, created.json
+    return created
+
+
+def test_an_abnormal_baseline_grades_later_labs_and_its_correction_regrades_them(coord_a, as_user):
+    subject, records = screen_n3_subject(coord_a, alt="100")  # ULN 50: the baseline is abnormal
+    dm = as_user("dm")
+    later = _cycle_lab(coord_a, subject["id"], 1, "2026-02-09", alt="160").json
+    alt = _lab_grades(dm, later["id"])["Alanine aminotransferase increased"]
+    assert (alt["grade"], alt["basis"]) == (1, "baseline")  # 1.6 x baseline
+    baseline = records["F_LB"]
+    etag = coord_a.get(f"/records/{baseline['id']}").headers["ETag"]
+    corrected = coord_a.patch(f"/records/{baseline['id']}", json={"data": {"LBALT": "22"}, "reason": "transcription"},
+                              headers={"If-Match": etag})
+    assert corrected.status_code == 200, corrected.json
+    alt = _lab_grades(dm, later["id"])["Alanine aminotransferase increased"]
+    assert (alt["grade"], alt["basis"]) == (2, "ULN")  # 3.2 x ULN once the baseline is normal
+
+
+def test_a_later_lab_change_regrades_that_record_alone_and_completing_it_none(coord_a, monkeypatch):
+    from ecrf.oncology import lab_grading
+
+    subject, _ = screen_n3_subject(coord_a)
+    first = _cycle_lab(coord_a, subject["id"], 1, "2026-02-09")
+    _cycle_lab(coord_a, subject["id"], 2, "2026-03-02")
+    graded = []
+    real = lab_grading.grade_record
+    monkeypatch.setattr(lab_grading, "grade_record", lambda form, data, baseline: graded.append(data["LBDAT"])
+                        or real(form, data, baseline))
+    changed = coord_a.patch(f"/records/{first.json['id']}", json={"data": {"LBANC": "0.9"}},
+                            headers={"If-Match": first.headers["ETag"]})
+    assert changed.status_code == 200, changed.json
+    assert graded == ["2026-02-09"]
+    done = coord_a.post(f"/records/{first.json['id']}/complete", json={}, headers={"If-Match": changed.headers["ETag"]})
+    assert done.status_code == 200, done.json
+    assert graded == ["2026-02-09"]  # completing changed no value: nothing to re-grade
