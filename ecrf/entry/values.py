@@ -16,6 +16,8 @@ from ecrf.rules import PartialDate
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(:([0-5]\d))?$")
+# a local date and time as on the source document: no time zone, no fraction of a second
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):([0-5]\d)(:([0-5]\d))?$")
 _INTEGER_TEXT = re.compile(r"^[+-]?\d{1,18}$")
 _DECIMAL_TEXT = re.compile(r"^[+-]?(\d{1,18}(\.\d{1,18})?|\.\d{1,18})$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -105,12 +107,14 @@ def _time(spec, value: Any) -> str:
 
 
 def _datetime(spec, value: Any) -> str:
-    if not isinstance(value, str) or "T" not in value:
-        raise ValueProblem("must be a date and time written YYYY-MM-DDTHH:MM")
+    """Local clinical time, as on the source: a time zone would make some values incomparable."""
+    if not isinstance(value, str) or not _DATETIME.match(value):
+        raise ValueProblem("must be a local date and time written YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS "
+                           "(the time on the source document: no time zone, no fraction of a second)")
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError as exc:
-        raise ValueProblem("must be a date and time written YYYY-MM-DDTHH:MM[:SS][+HH:MM]") from exc
+        raise ValueProblem("is not a real calendar date") from exc
     return parsed.isoformat(timespec="seconds" if parsed.second else "minutes")
 
 

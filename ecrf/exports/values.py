@@ -12,7 +12,7 @@ decimal        float            as stored (exact decimal text, never a binary fl
 date           date             YYYY-MM-DD
 partial_date   partialDate      2024-03-15, 2024-03 (day unknown) or 2024 (month unknown)
 time           partialTime      HH:MM or HH:MM:SS, as entered (ODM ``time`` needs seconds)
-datetime       partialDatetime  YYYY-MM-DDTHH:MM[:SS][offset], as entered
+datetime       partialDatetime  YYYY-MM-DDTHH:MM[:SS], as entered (local time, no offset)
 boolean        boolean          true / false
 choice         code list type   the code (integer or text code list)
 multichoice    text             the codes in code-list order, joined by ","

@@ -26,6 +26,10 @@ FORM = {
             {"oid": "PD", "label": "Partial", "type": "partial_date"},
             {"oid": "SITES", "label": "Sites", "type": "multichoice", "codelist": "CL_SITE"},
             {"oid": "CODE", "label": "Code", "type": "text", "pattern": "^[A-Z]{2}[0-9]{2}$"},
+            {"oid": "TIM", "label": "Time", "type": "time"},
+            {"oid": "STDTM", "label": "Start", "type": "datetime"},
+            {"oid": "ENDTM", "label": "End", "type": "datetime"},
+            {"oid": "FLAG", "label": "Flag", "type": "boolean"},
         ]},
         {"oid": "IG_LES", "repeating": True, "max_rows": 3, "row_key": "LID", "items": [
             {"oid": "LID", "label": "Lesion ID", "type": "text", "required": True},
@@ -42,6 +46,8 @@ FORM = {
         {"id": "SIZE_SOFT", "assert": "[SIZE] < 100", "severity": "soft", "message": "Large lesion", "items": ["SIZE"]},
         {"id": "SUM_MAX", "assert": "sum([SIZE]) <= 150", "severity": "hard", "message": "Sum too large",
          "items": ["HGB"]},
+        {"id": "END_AFTER_START", "assert": "[ENDTM] >= [STDTM]", "severity": "hard",
+         "message": "End must not be before start", "items": ["ENDTM"]},
     ],
 }
 
@@ -80,6 +86,15 @@ def run(form, current, patch, completing=False, other=None):
     ("CODE", "ab12", "Code does not have the expected format"),
     ("WHY", "x" * 11, "Why not must be at most 10 characters"),
     ("WHY", "bad\x00", "Why not must not contain control characters"),
+    ("TIM", "24:00", "Time must be a time written HH:MM"),
+    ("TIM", "8:30", "Time must be a time written HH:MM"),
+    ("STDTM", "2026-01-05 08:30", "Start must be a local date and time written YYYY-MM-DDTHH:MM"),
+    ("STDTM", "2026-01-05T08:30+08:00", "Start must be a local date and time"),  # no time zone
+    ("STDTM", "2026-01-05T08:30Z", "Start must be a local date and time"),
+    ("STDTM", "2026-01-05T08:30:00.123", "Start must be a local date and time"),  # no fraction
+    ("STDTM", "2026-02-30T08:30", "Start is not a real calendar date"),
+    ("FLAG", "true", "Flag must be true or false"),
+    ("FLAG", 1, "Flag must be true or false"),
 ])
 def test_value_errors_name_the_item_and_reason(form, item, value, message):
     _, _, errors, _ = run(form, {}, {item: value})
@@ -92,6 +107,23 @@ def test_values_are_stored_canonically(form):
     assert errors == {}
     assert data["HGB"] == "132" and data["N"] == 7 and data["PD"] == "2025-03-UN" and data["SITES"] == ["A", "B"]
     assert {c.item_oid for c in changes} == {"HGB", "N", "PD", "SITES"}
+
+
+def test_time_datetime_and_boolean_values(form):
+    data, _, errors, _ = run(form, {}, {"TIM": "08:30:00", "STDTM": "2026-01-05T08:30:00", "ENDTM": "2026-01-05T09:15:30",
+                                        "FLAG": False})
+    assert errors == {}
+    assert (data["TIM"], data["STDTM"], data["ENDTM"], data["FLAG"]) == ("08:30:00", "2026-01-05T08:30", "2026-01-05T09:15:30",
+                                                                     False)
+
+
+def test_a_datetime_check_compares_every_accepted_value(form):
+    """Every stored datetime is comparable with every other, so a check is never silently undecidable."""
+    done = {"DONE": "Y"}
+    _, _, errors, _ = run(form, {}, done | {"STDTM": "2026-01-05T10:00", "ENDTM": "2026-01-05T09:59:59"}, completing=True)
+    assert errors == {"ENDTM": ["End must not be before start"]}
+    _, _, errors, _ = run(form, {}, done | {"STDTM": "2026-01-05T10:00", "ENDTM": "2026-01-05T10:00:00"}, completing=True)
+    assert errors == {}
 
 
 def test_unknown_item_and_repeating_item_outside_its_group(form):
