@@ -10,6 +10,7 @@ from ecrf.auth.principal import Principal
 from ecrf.auth.roles import Action
 from ecrf.db import utcnow
 from ecrf.entry.access import where_for
+from ecrf.entry.locks import ensure_editable
 from ecrf.entry.models import Record, Subject, Visit
 from ecrf.entry.records import compiled_for
 from ecrf.errors import Conflict, RuleViolation
@@ -68,6 +69,7 @@ def _open_criteria(result: EligibilityResult) -> list[str]:
 
 def grant_override(db: Session, principal: Principal, subject: Subject, reason: str) -> EligibilityOverride:
     principal.require(Action.OVERRIDE_ELIGIBILITY, subject.study_id)
+    ensure_editable(db, subject)  # it opens the way to enrolment: not under a subject lock or a freeze
     reason = (reason or "").strip()
     if not reason:
         raise RuleViolation("an override needs a reason", errors={"reason": ["required"]})

@@ -161,3 +161,34 @@ def test_import_refuses_what_is_not_odm(as_user):
     assert wrong_study.status_code == 422
     as_json = coord.post("/studies/ESCC-N3/import/odm", json={"odm": "x"})
     assert as_json.status_code == 415
+
+
+def test_an_import_cannot_change_a_locked_subject(as_user, target):
+    import datetime as dt
+
+    book = build_casebook(as_user, "ESCC-N3")
+    dm, coord = as_user("dm"), as_user("coord_a")
+    assert post_odm(target("coord_a"), "ESCC-N3", export(dm, "ESCC-N3", "type=transactional")).status_code == 200
+    cut = dt.datetime.now(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    ecog = coord.get(f"/records/{book.corrected_record}")
+    changed = coord.patch(f"/records/{book.corrected_record}", json={"data": {"KPS": 100}, "reason": "Re-checked"},
+                          headers={"If-Match": ecog.headers["ETag"]})
+    assert changed.status_code == 200, changed.get_json()
+    later = export(dm, "ESCC-N3", f"type=transactional&since={cut}")
+
+    target_dm = target("dm")
+    subject = target_dm.get("/studies/ESCC-N3/subjects").get_json()["items"][0]
+    locked = target_dm.post(f"/subjects/{subject['id']}/lock", json={"reason": "casebook clean"})
+    assert locked.status_code == 200, locked.get_json()
+    refused = post_odm(target("coord_a"), "ESCC-N3", later)
+    assert refused.status_code == 422
+    assert any("locked" in r["reason"] for r in refused.get_json()["errors"]["rejected"])
+
+    def kps():
+        return next(r for r in records_of(target_dm, subject["id"]).values() if r["form_oid"] == "F_ECOG")["data"]["KPS"]
+
+    assert kps() == 90
+    assert target_dm.post(f"/subjects/{subject['id']}/unlock", json={"reason": "late correction from site"}
+                          ).status_code == 200
+    assert post_odm(target("coord_a"), "ESCC-N3", later).status_code == 200  # the lock was all that stood in the way
+    assert kps() == 100

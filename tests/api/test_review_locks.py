@@ -65,6 +65,8 @@ def record_writes(as_user, casebook) -> dict[str, int]:
             "text": "corrected", "correction": {"data": {"KPS": 70}, "etag": etag(coord, ecog)}})),
         "migrate": outcome(dm.post(f"/records/{lb}/migrate", json={"dry_run": False, "reason": "amendment 1"},
                                    headers={"If-Match": etag(dm, lb)})),
+        "batch migrate": outcome(dm.post("/studies/ESCC-N3/forms/F_LB/migrate",
+                                         json={"dry_run": False, "reason": "amendment 1"})),
     }
 
 
@@ -74,6 +76,10 @@ def subject_writes(as_user, casebook) -> dict[str, int]:
         "create record": outcome(coord.post(f"/subjects/{sid}/visits/SCR/forms/F_TNM", json={"data": {}})),
         "visit date": outcome(coord.patch(f"/subjects/{sid}/visits/SCR", json={"visit_date": "2026-01-06"})),
         "unscheduled visit": outcome(coord.post(f"/subjects/{sid}/visits", json={"visit_date": "2026-01-07"})),
+        "visit missed": outcome(coord.patch(f"/subjects/{sid}/visits/CYCLE?repeat=1",
+                                            json={"status": "missed", "reason": "hospitalised"})),
+        "eligibility override": outcome(as_user("dm").post(f"/subjects/{sid}/eligibility/override",
+                                                           json={"reason": "criteria checked on paper"})),
         "subject status": outcome(coord.post(f"/subjects/{sid}/status", json={
             "status": "withdrawn", "reason": "withdrew consent", "date": "2026-01-08"})),
     }
@@ -87,13 +93,14 @@ def test_a_locked_record_refuses_every_change_and_keeps_its_data(as_user, casebo
         assert locked.json["lock"]["locked"] is True and locked.json["lock"]["level"] == "record"
         assert locked.json["lock"]["locked_by"] == "Dana Manager"
     assert record_writes(as_user, casebook) == {"patch": 409, "complete": 409, "query correction": 409,
-                                                "migrate": 409}
+                                                "migrate": 409, "batch migrate": 409}
     record = as_user("coord_a").get(f"/records/{casebook['ecog']}").json
     assert record["data"]["KPS"] == 80 and record["version"] == 2
     assert as_user("dm").get(f"/audit?record={casebook['ecog']}&action=item.changed").json["items"] == []
     # a record lock covers that record only: the rest of the subject stays open for entry
     assert subject_writes(as_user, casebook) == {"create record": 201, "visit date": 200, "subject status": 200,
-                                                 "unscheduled visit": 201}
+                                                 "unscheduled visit": 201, "visit missed": 200,
+                                                 "eligibility override": 201}
 
 
 def test_a_locked_subject_refuses_every_change(as_user, casebook):
@@ -103,9 +110,10 @@ def test_a_locked_subject_refuses_every_change(as_user, casebook):
     assert locked.json["lock"]["level"] == "subject"
     assert as_user("coord_a").get(f"/records/{casebook['ecog']}").json["lock"]["level"] == "subject"
     assert record_writes(as_user, casebook) == {"patch": 409, "complete": 409, "query correction": 409,
-                                                "migrate": 409}
+                                                "migrate": 409, "batch migrate": 409}
     assert subject_writes(as_user, casebook) == {"create record": 409, "visit date": 409, "subject status": 409,
-                                                 "unscheduled visit": 409}
+                                                 "unscheduled visit": 409, "visit missed": 409,
+                                                 "eligibility override": 409}
     refused = as_user("coord_a").post(f"/subjects/{sid}/visits", json={"visit_date": "2026-01-07"})
     assert "locked" in refused.json["message"]
 
@@ -116,9 +124,10 @@ def test_a_frozen_study_refuses_every_change_including_enrolment(as_user, casebo
     assert frozen.status_code == 200, frozen.json
     assert frozen.json["frozen"] is True
     assert record_writes(as_user, casebook) == {"patch": 409, "complete": 409, "query correction": 409,
-                                                "migrate": 409}
+                                                "migrate": 409, "batch migrate": 409}
     assert subject_writes(as_user, casebook) == {"create record": 409, "visit date": 409, "subject status": 409,
-                                                 "unscheduled visit": 409}
+                                                 "unscheduled visit": 409, "visit missed": 409,
+                                                 "eligibility override": 409}
     assert as_user("coord_a").post("/studies/ESCC-N3/subjects",
                                    json={"site": "RJH", "consent_date": "2026-01-05"}).status_code == 409
     assert as_user("coord_a").get(f"/records/{casebook['ecog']}").json["lock"]["level"] == "study"

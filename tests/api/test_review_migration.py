@@ -195,3 +195,20 @@ def test_migration_refusals(as_user, coord_a):
     assert migrate(dm, record["id"], target_version=7).status_code == 404
     assert migrate(dm, record["id"], target_version=1).status_code == 422
     assert migrate(dm, record["id"], '"r0-v0"', dry_run=False, reason="x").status_code == 412
+
+
+def test_applying_clears_the_sdv_of_items_whose_definition_changed_only(as_user, coord_a):
+    """F_LB v2 changes the haemoglobin range: its verified value is looked at again, the others stay verified."""
+    dm, monitor = as_user("dm"), as_user("monitor_a")
+    record, etag = create(coord_a, enrol(coord_a), "SCR", "F_LB", lab("12.5"))
+    verified = monitor.post(f"/records/{record['id']}/sdv", json={}, headers={"If-Match": etag})
+    assert verified.status_code == 200 and verified.json["sdv_status"] == "verified"
+    applied = migrate(dm, record["id"], verified.headers["ETag"], dry_run=False, reason="amendment 1")
+    assert applied.status_code == 200, applied.json
+    after = coord_a.get(f"/records/{record['id']}").json
+    assert after["form_version"] == 2 and after["data"]["LBHGB"] == "12.5"
+    assert after["sdv_status"] == "partially_verified"
+    assert after["sdv"]["pending"] == ["LBHGB"]
+    assert sorted(v["item"] for v in after["sdv"]["verified"]) == sorted(set(lab("12.5")) - {"LBHGB"})
+    cleared = dm.get(f"/audit?record={record['id']}&action=sdv.cleared").json["items"]
+    assert [(e["item_oid"], e["new_value"]) for e in cleared] == [("LBHGB", "not_verified")]
