@@ -1,8 +1,8 @@
-"""What other domains do when a record changes, in the same transaction.
+"""What other domains do when a record or a visit changes, in the same transaction.
 
 Listeners are named here explicitly (no import-time registration), in the order they run:
 automatic queries first, then oncology derivations, then review state (SDV, signatures).
-Each receives the session and a :class:`RecordChange`.
+Each receives the session and a :class:`RecordChange` (or a :class:`VisitChange`).
 """
 
 from __future__ import annotations
@@ -24,6 +24,10 @@ LISTENERS = [
     "ecrf.oncology.treatment_checks:on_record_changed",
     "ecrf.review.hooks:on_record_changed",
 ]
+# a visit's own data changed: its date, or whether it was missed
+VISIT_LISTENERS = [
+    "ecrf.review.hooks:on_visit_changed",
+]
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,14 @@ class RecordChange:
     reason: str | None = None
 
 
+@dataclass(frozen=True)
+class VisitChange:
+    item: str  # "VISIT.DATE" or "VISIT.STATUS"
+    subject: Subject
+    visit: Visit
+    reason: str | None = None
+
+
 def _resolve(path: str):
     module, _, name = path.partition(":")
     return getattr(import_module(module), name)
@@ -44,4 +56,9 @@ def _resolve(path: str):
 
 def record_changed(db: Session, change: RecordChange) -> None:
     for path in LISTENERS:
+        _resolve(path)(db, change)
+
+
+def visit_changed(db: Session, change: VisitChange) -> None:
+    for path in VISIT_LISTENERS:
         _resolve(path)(db, change)

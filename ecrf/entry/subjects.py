@@ -14,6 +14,7 @@ from ecrf.auth.principal import Principal
 from ecrf.auth.roles import Action
 from ecrf.entry import schedule
 from ecrf.entry.access import where_for
+from ecrf.entry.hooks import VisitChange, visit_changed
 from ecrf.entry.models import Subject, SubjectAnchor, Visit
 from ecrf.errors import Conflict, NotFound, RuleViolation
 from ecrf.findings.services import raise_finding, resolve_finding
@@ -172,6 +173,7 @@ def update_visit(db: Session, principal: Principal, subject: Subject, visit: Vis
                 visit.status = "in_progress"
             db.flush()
             check_window(db, subject, visit)
+            visit_changed(db, VisitChange("VISIT.DATE", subject, visit, changes.get("reason")))
     if changes.get("status") == "missed":
         reason = (changes.get("reason") or "").strip()
         if not reason:
@@ -186,12 +188,14 @@ def update_visit(db: Session, principal: Principal, subject: Subject, visit: Vis
         visit.status, visit.status_reason = "missed", reason
         raise_finding(db, subject, where, code="VISIT_MISSED", source_key=f"visit:{visit.id}", category="missed_visit",
                       message=f"{visit.name} was missed: {reason}", visit_id=visit.id)
+        visit_changed(db, VisitChange("VISIT.STATUS", subject, visit, reason))
     elif changes.get("status") == "not_started" and visit.status == "missed":
         record_event(db, "visit.unmissed", where, old_value="missed", new_value="not_started",
                      reason=changes.get("reason"))
         visit.status, visit.status_reason = "not_started", None
         resolve_finding(db, subject, where, code="VISIT_MISSED", source_key=f"visit:{visit.id}",
                         why=changes.get("reason") or "visit no longer missed")
+        visit_changed(db, VisitChange("VISIT.STATUS", subject, visit, changes.get("reason")))
     return visit
 
 

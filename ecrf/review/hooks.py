@@ -1,4 +1,4 @@
-"""The review domain's record-changed listener (named in ecrf.entry.hooks.LISTENERS).
+"""The review domain's record- and visit-changed listeners (named in ecrf.entry.hooks).
 
 A change to an item clears that item's SDV only; any change to signed content (a changed
 value, a new record in a signed visit or casebook, a status change) invalidates the signatures
@@ -23,3 +23,13 @@ def on_record_changed(db: Session, change) -> None:
         cause += f" ({change.reason})"
     sdv.clear(db, change.subject, change.record, keys, cause)
     signatures.invalidate_changed(db, change.subject, change.record, keys, cause)
+
+
+VISIT_CAUSES = {"VISIT.DATE": "visit date changed", "VISIT.STATUS": "visit marked missed or not missed"}
+
+
+def on_visit_changed(db: Session, change) -> None:
+    cause = f"{change.visit.name}: {VISIT_CAUSES.get(change.item, change.item)}"
+    if change.reason:
+        cause += f" ({change.reason})"
+    signatures.invalidate_visit_changed(db, change.subject, change.visit, change.item, cause)

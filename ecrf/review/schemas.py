@@ -91,7 +91,9 @@ class SignatureOut(StrictSchema):
     status = fields.String()
     invalidated_at = fields.String(allow_none=True)
     invalidation_cause = fields.String(allow_none=True)
-    changed_items = fields.List(fields.Dict())
+    changed_items = fields.List(fields.Dict(), metadata={
+        "description": "what changed: {record_id, form_oid, item} for a record's item, or {visit_key, visit_repeat, "
+                       "item} with item VISIT.DATE or VISIT.STATUS for a visit's date or missed status"})
 
 
 class LockOut(StrictSchema):

@@ -1,8 +1,9 @@
 """What a signature covers, its content hash, invalidation on change, and how it is shown.
 
 A signature covers one record, every record of a visit, or every record of a subject (the
-casebook). Its content hash is recomputed from the current data whenever a covered record
-changes; when it differs, the signature is marked invalidated with the changed items (audited).
+casebook); a visit or casebook signature also covers the visit dates and missed visits. Its
+content hash is recomputed from the current data whenever a covered record or visit changes;
+when it differs, the signature is marked invalidated with the changed items (audited).
 """
 
 from __future__ import annotations
@@ -33,11 +34,23 @@ def covered_records(db: Session, subject: Subject, visit: Visit | None = None) -
     return [(r, v) for r, v in db.execute(statement).all()]
 
 
+def visit_content(visit: Visit) -> dict:
+    """What a visit itself says: when it took place, or that it was missed."""
+    return {"visit_key": visit.key, "visit_repeat": visit.repeat,
+            "visit_date": visit.visit_date.isoformat() if visit.visit_date else None,
+            "missed": visit.status == "missed"}
+
+
 def casebook_content(db: Session, subject: Subject, visit: Visit | None = None) -> tuple[dict, list[Record]]:
     """The signed content of a visit or of the whole casebook, and the records in it."""
     pairs = covered_records(db, subject, visit)
+    if visit is not None:
+        visits = [visit]
+    else:
+        visits = db.execute(select(Visit).where(Visit.subject_id == subject.id).order_by(Visit.id)).scalars()
     content = {"study": subject.study.oid, "subject": subject.code,
                "visit": [visit.key, visit.repeat] if visit is not None else None,
+               "visits": [visit_content(v) for v in visits if v.visit_date is not None or v.status == "missed"],
                "records": [content_of_record(r, v) for r, v in pairs]}
     return content, [r for r, _ in pairs]
 
@@ -64,14 +77,31 @@ def covering(db: Session, subject: Subject, record: Record | None = None, valid_
 
 def invalidate_changed(db: Session, subject: Subject, record: Record, keys: list[str], cause: str) -> None:
     """Mark every valid signature over ``record`` whose signed content no longer matches as invalidated."""
-    for signature in covering(db, subject, record, valid_only=True):
+    items = [{"record_id": record.id, "form_oid": record.form_oid, "item": key} for key in keys]
+    _invalidate_stale(db, subject, covering(db, subject, record, valid_only=True), items, keys, cause,
+                      where_for(subject, record.visit, record))
+
+
+def invalidate_visit_changed(db: Session, subject: Subject, visit: Visit, item: str, cause: str) -> None:
+    """The same when a visit's date or missed status changed: its visit signatures and the casebook's."""
+    statement = select(Signature).where(
+        Signature.subject_id == subject.id, Signature.status == "valid",
+        or_((Signature.scope == "visit") & (Signature.visit_id == visit.id), Signature.scope == "subject"),
+    ).order_by(Signature.id)
+    items = [{"visit_key": visit.key, "visit_repeat": visit.repeat, "item": item}]
+    _invalidate_stale(db, subject, list(db.execute(statement).scalars()), items, [item], cause,
+                      where_for(subject, visit))
+
+
+def _invalidate_stale(db: Session, subject: Subject, signatures: list[Signature], items: list[dict],
+                      keys: list[str], cause: str, where) -> None:
+    for signature in signatures:
         if content_hash(current_content(db, signature, subject)) == signature.content_hash:
             continue
-        items = [{"record_id": record.id, "form_oid": record.form_oid, "item": key} for key in keys]
         signature.status, signature.invalidated_at = "invalidated", utcnow()
         signature.invalidation = {"cause": cause, "items": items}
         db.flush()
-        record_event(db, "signature.invalidated", where_for(subject, record.visit, record), actor=SYSTEM,
+        record_event(db, "signature.invalidated", where, actor=SYSTEM,
                      old_value="valid", new_value="invalidated", reason=cause,
                      details={"signature": signature.id, "scope": signature.scope, "signer": signature.signer_username,
                               "meaning": signature.meaning, "signed_at": signature.signed_at.isoformat(),

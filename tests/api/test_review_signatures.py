@@ -207,3 +207,39 @@ def test_a_visit_signature_is_invalidated_by_a_new_record_of_that_visit(as_user,
     assert [(s["scope"], s["status"]) for s in review["signatures"]] == [("visit", "invalidated")]
     assert "record created" in review["signatures"][0]["invalidation_cause"]
     assert review["signature_status"] == "needs_resigning"
+
+
+def test_a_visit_date_change_invalidates_the_visit_and_casebook_signatures_not_the_records(as_user, coord_a, ecog):
+    investigator, sid = as_user("inv_a"), ecog["subject"]["id"]
+    credentials = {"username": "inv_a", "password": PASSWORD, "meaning": "Investigator approval"}
+    assert coord_a.patch(f"/subjects/{sid}/visits/SCR", json={"visit_date": "2026-01-06"}).status_code == 200
+    assert sign(investigator, ecog["record"]["id"], ecog["etag"]).status_code == 200
+    assert investigator.post(f"/subjects/{sid}/visits/SCR/sign", json=credentials).status_code == 200
+    assert sign_subject(investigator, sid).status_code == 200
+    same = coord_a.patch(f"/subjects/{sid}/visits/SCR", json={"visit_date": "2026-01-06"})
+    assert same.status_code == 200  # the same date is no change
+    assert {s["status"] for s in investigator.get(f"/subjects/{sid}/review").json["signatures"]} == {"valid"}
+
+    moved = coord_a.patch(f"/subjects/{sid}/visits/SCR", json={"visit_date": "2026-01-07", "reason": "date on source"})
+    assert moved.status_code == 200, moved.json
+    review = investigator.get(f"/subjects/{sid}/review").json
+    assert review["signature_status"] == "needs_resigning"
+    by_scope = {s["scope"]: s for s in review["signatures"]}
+    assert by_scope["record"]["status"] == "valid"  # a record signature covers the record's values
+    for scope in ("visit", "subject"):
+        assert by_scope[scope]["status"] == "invalidated"
+        assert by_scope[scope]["changed_items"] == [{"visit_key": "SCR", "visit_repeat": 1, "item": "VISIT.DATE"}]
+        assert "visit date changed (date on source)" in by_scope[scope]["invalidation_cause"]
+    trail = as_user("dm").get(f"/audit?subject={sid}&action=signature.invalidated").json["items"]
+    assert sorted(e["details"]["scope"] for e in trail) == ["subject", "visit"]
+    assert sign_subject(investigator, sid).status_code == 200  # re-signing covers the new date
+
+
+def test_marking_a_visit_missed_invalidates_the_casebook_signature(as_user, coord_a, ecog):
+    investigator, sid = as_user("inv_a"), ecog["subject"]["id"]
+    assert sign_subject(investigator, sid).status_code == 200
+    missed = coord_a.patch(f"/subjects/{sid}/visits/CYCLE?repeat=1", json={"status": "missed", "reason": "admitted"})
+    assert missed.status_code == 200, missed.json
+    signature = investigator.get(f"/subjects/{sid}/review").json["signatures"][0]
+    assert signature["status"] == "invalidated"
+    assert signature["changed_items"] == [{"visit_key": "CYCLE", "visit_repeat": 1, "item": "VISIT.STATUS"}]
