@@ -49,13 +49,21 @@ def compiled_for(db: Session, record: Record) -> CompiledForm:
     return compiled_version(db, record.form_version_id)
 
 
-def _reason(reason: str | None, record: Record | None) -> str | None:
+class ReasonRequired(RuleViolation):
+    """A change to data that was ever complete came without a reason; names the changed items."""
+
+    def __init__(self, changes: list[Change]):
+        super().__init__("this record has been completed before: give a reason for the change",
+                         errors={"reason": ["required for changes to data that was ever complete"]})
+        self.changes = changes
+
+
+def _reason(reason: str | None, record: Record | None, changes: list[Change] | None = None) -> str | None:
     reason = (reason or "").strip() or None
     if reason is not None and len(reason) > MAX_REASON:
         raise RuleViolation("reason is too long", errors={"reason": [f"at most {MAX_REASON} characters"]})
     if record is not None and record.ever_completed and reason is None:
-        raise RuleViolation("this record has been completed before: give a reason for the change",
-                            errors={"reason": ["required for changes to data that was ever complete"]})
+        raise ReasonRequired(list(changes or []))
     return reason
 
 
@@ -142,11 +150,12 @@ def update_record(db: Session, principal: Principal, record: Record, subject: Su
     principal.require(Action.ENTER_DATA, subject.study_id)
     ensure_editable(db, subject, record)
     check_if_match(record, if_match)
-    reason = _reason(reason, record)
     form = compiled_for(db, record)
     visit = record.visit
     data, changes, result = _validate(db, form, subject, visit, record, record.data, patch,
                                       completing=record.status == "complete")
+    # a reason justifies a change: a patch that changes nothing needs none (an import of unchanged values)
+    reason = _reason(reason, record if changes else None, changes)
     if not changes:
         return record, result
     record.data = data

@@ -46,6 +46,8 @@ def test_completed_data_changes_only_with_a_reason_and_the_audit_keeps_old_and_n
     blank_reason = coord_a.patch(f"/records/{record['id']}", json={"data": {"ECOG": 2}, "reason": "  "},
                                  headers={"If-Match": etag})
     assert blank_reason.status_code == 422
+    same = coord_a.patch(f"/records/{record['id']}", json={"data": {"ECOG": 1}}, headers={"If-Match": etag})
+    assert same.status_code == 200 and same.headers["ETag"] == etag  # the same value is no change: no reason needed
     changed = coord_a.patch(f"/records/{record['id']}", json={"data": {"ECOG": 2}, "reason": "transcription error"},
                             headers={"If-Match": etag})
     assert changed.status_code == 200 and changed.json["status"] == "complete"

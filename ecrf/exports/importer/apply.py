@@ -27,7 +27,7 @@ from ecrf.definitions.models import FormVersion
 from ecrf.entry import records as record_services
 from ecrf.entry import subjects as subject_services
 from ecrf.entry.access import where_for
-from ecrf.entry.compiled import compile_form
+from ecrf.entry.compiled import compiled_version
 from ecrf.entry.records import form_ref_for
 from ecrf.errors import DomainError, RuleViolation
 from ecrf.exports import naming as n
@@ -131,16 +131,26 @@ def _visit_date(db, principal, subject, visit, tx: FormTx, reason, report: Repor
     report.values_written += 1
 
 
+def _form(db, form_oid: str, version: int):
+    row = db.execute(select(FormVersion.id).where(FormVersion.oid == form_oid, FormVersion.version == version)
+                     ).scalar_one()
+    return compiled_version(db, row)
+
+
 def _record(db, principal, subject, visit, tx: FormTx, reason, report: Report) -> None:
     form_oid, version = n.parse_form_def_oid(tx.form_oid)
     ref = form_ref_for(db, subject, visit, form_oid)
-    if version is not None and version != ref["version"]:
-        raise Rejected(f"{form_oid} is collected at {visit.key} in version {ref['version']}, not {version}")
-    content = db.execute(select(FormVersion.content).where(FormVersion.oid == form_oid,
-                                                           FormVersion.version == ref["version"])).scalar_one()
-    form = compile_form(content)
-    record = targets.find_record(db, visit, form, tx)
-    prefix = n.form_def_oid(form_oid, ref["version"]) + "."
+    record = targets.find_record(db, visit, _form(db, form_oid, ref["version"]), tx)
+    # a new record is on the version the schedule names; an existing one stays on its own (it may have been
+    # migrated); moving a record between versions is a data manager's migration, never a side effect of import
+    on = record.form_version if record is not None else ref["version"]
+    if version is not None and version != on:
+        if record is not None:
+            raise Rejected(f"{form_oid} record #{record.repeat} at {visit.key} is on version {on}, not {version}: "
+                           f"a data manager migrates it (POST /records/{{id}}/migrate) before this file is imported")
+        raise Rejected(f"{form_oid} is collected at {visit.key} in version {on}, not {version}")
+    form = _form(db, form_oid, on)
+    prefix = n.form_def_oid(form_oid, on) + "."
     patch, written = targets.build_patch(form, prefix, tx, record.data if record is not None else {})
     if record is None:
         record, _ = record_services.create_record(db, principal, subject, visit, form_oid, patch, reason)
@@ -162,6 +172,13 @@ def _rejections(tx: FormTx, problem: Exception) -> list[dict]:
     if isinstance(problem, Rejected):
         return [{**base, "item_group": problem.group, "row": problem.row, "item": problem.item,
                  "value": problem.value, "reason": problem.reason}]
+    if isinstance(problem, record_services.ReasonRequired) and problem.changes:
+        values = {(i.oid.rsplit(".", 1)[-1], g.repeat_key): i.text for g in tx.groups for i in g.items}
+        why = ("a reason for change is required: the record was complete before (send ReasonForChange in the "
+               "AuditRecord, or the reason parameter)")
+        return [{**base, "item_group": c.group_oid, "row": c.row, "item": c.item_oid,
+                 "value": values.get((c.item_oid, str(c.row) if c.row is not None else None)), "reason": why}
+                for c in problem.changes]
     errors = problem.errors if isinstance(problem.errors, dict) else {}
     if not errors:
         return [{**base, "item_group": None, "row": None, "item": None, "value": None, "reason": problem.message}]
