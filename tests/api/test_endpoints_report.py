@@ -42,6 +42,7 @@ import csv
 import datetime as dt
 import io
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -69,11 +70,16 @@ SD, PR, CR = ("24.0", "16.0", "SD"), ("21.0", "14.0", "PR"), ("DISAPPEARED", "DI
 class Site:
     """Enters one site's subjects through the API."""
 
-    def __init__(self, client, site: str):
-        self.client, self.site = client, site
+    def __init__(self, client, site: str, data_manager):
+        self.client, self.site, self.dm = client, site, data_manager
 
     def subject(self, treated: bool = True) -> int:
+        """Registered and enrolled (eligibility is not what this report tests: a data manager's override)."""
         sid = cb.enrol(self.client, "ESCC-LDRT", self.site, consent=dt.date(2025, 6, 20))["id"]
+        override = self.dm.post(f"/subjects/{sid}/eligibility/override", json={"reason": "report test: eligibility "
+                                                                                         "checked on paper"})
+        assert override.status_code == 201, override.get_json()
+        cb.change_status(self.client, sid, "enrolled", day(-3))
         if treated:
             cb.enter_record(self.client, sid, "CYCLE", "F_EX", cb.chemo_cycle(1, C1D1), complete=False)
             cb.enter_record(self.client, sid, "SCR", "F_RECIST_BL",
@@ -100,7 +106,8 @@ class Site:
 
 @pytest.fixture
 def study(as_user):
-    a, b = Site(as_user("coord_a"), "WCH"), Site(as_user("coord_b"), "LDRT-B")
+    dm = as_user("dm")
+    a, b = Site(as_user("coord_a"), "WCH", dm), Site(as_user("coord_b"), "LDRT-B", dm)
     s1 = a.subject()
     a.assessments(s1, assessment(44, *PR), assessment(86, "20.0", "14.0", "PR"),
                   assessment(128, "28.0", "14.0", "PD"))
@@ -321,6 +328,9 @@ def test_exclusions_are_named():
     assert analyse(source(), cutoff="2025-06-30").excluded_reason.startswith("C1D1_AFTER_CUTOFF")
     inconsistent = analyse(source(death_dates=["2025-08-01"], visit_dates=[dt.date(2025, 9, 1)]))
     assert inconsistent.excluded_reason.startswith("INCONSISTENT_DATES") and inconsistent.pfs is None
+    for status in ("screening", "screen_failed"):  # treated without being enrolled
+        assert analyse(replace(source(), status=status)).excluded_reason.startswith("NOT_ENROLLED")
+    assert analyse(replace(source(), status="withdrawn")).analysed
 
 
 def test_an_ae_counts_when_its_partial_start_may_be_on_or_after_c1d1():

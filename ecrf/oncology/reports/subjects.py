@@ -55,6 +55,10 @@ class SubjectOutcome:
         return self.excluded_reason is None
 
 
+# statuses of subjects who never entered the trial (ecrf.entry.subjects.TRANSITIONS)
+NOT_ENROLLED = frozenset({"screening", "screen_failed"})
+
+
 def _date(text) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text) if isinstance(text, str) else None
@@ -128,6 +132,10 @@ def analyse(source: SubjectSource, cutoff: dt.date, sd_min: int, confirm_min: in
     """Endpoints of one subject at the data cut-off; exclusions and imputations are noted."""
     out = SubjectOutcome(source)
     ref = source.reference_date
+    if source.status in NOT_ENROLLED:
+        out.excluded_reason = (f"NOT_ENROLLED: subject status {source.status}; data of a subject who was never "
+                               f"enrolled is not analysed")
+        return out
     if ref is None:
         out.excluded_reason = "NO_C1D1: no first-dose date (not treated)"
         return out
