@@ -65,7 +65,10 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         stamp, entry_id = raw.split("|")
-        return dt.datetime.fromisoformat(stamp), int(entry_id)
+        moment = dt.datetime.fromisoformat(stamp)
+        if moment.utcoffset() is None:
+            raise ValueError("a cursor's time carries its UTC offset")
+        return moment, int(entry_id)
     except (ValueError, UnicodeDecodeError) as exc:
         raise RuleViolation("the cursor is not valid", errors={"cursor": ["use next_cursor of a previous page"]}) from exc
 
