@@ -1,6 +1,6 @@
 # Two commands do all set-up from a fresh clone:
 #   make run   - venv, install, migrate, load forms, demo users, serve on 127.0.0.1 (SQLite)
-#   make test  - venv with dev extras, the whole suite on SQLite and on PostgreSQL
+#   make test  - venv with dev extras, the whole suite on SQLite, the database tests again on PostgreSQL
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin

@@ -111,6 +111,17 @@ def form_ref_for(db: Session, subject: Subject, visit: Visit, form_oid: str) -> 
     return ref
 
 
+def _refuse_after_screen_failure(db: Session, subject: Subject, visit: Visit) -> None:
+    """A screen failure never entered the trial: its screening visits (those anchored on consent) and
+    the logs (an adverse event after consent) take new records, no treatment or follow-up visit."""
+    if subject.status != "screen_failed" or visit.kind == "log":
+        return
+    screening = {v["key"] for v in study_definition(db, subject)["schedule"] if v.get("anchor") == "consent"}
+    if visit.key not in screening:
+        raise Conflict(f"subject {subject.code} is a screen failure: only screening visits and logs take new records",
+                       errors={"visit": [f"{visit.key} follows enrolment, and {subject.code} was never enrolled"]})
+
+
 def create_record(db: Session, principal: Principal, subject: Subject, visit: Visit, form_oid: str,
                   patch: dict, reason: str | None) -> tuple[Record, Evaluation]:
     principal.require(Action.ENTER_DATA, subject.study_id)
@@ -119,6 +130,7 @@ def create_record(db: Session, principal: Principal, subject: Subject, visit: Vi
         raise Conflict(f"{visit.name} is marked missed; undo that before entering data",
                        errors={"visit": ["missed"]})
     ref = form_ref_for(db, subject, visit, form_oid)
+    _refuse_after_screen_failure(db, subject, visit)
     form_row = db.execute(select(FormVersion.id, FormVersion.version).where(
         FormVersion.oid == form_oid, FormVersion.version == ref["version"])).one()
     form = compiled_version(db, form_row.id)

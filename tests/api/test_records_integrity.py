@@ -159,3 +159,14 @@ def test_subject_lifecycle(coord_a, as_user, subject):
     trail = as_user("dm").get(f"/audit?subject={subject['id']}&action=subject.status_changed&order=oldest").json
     assert [(e["old_value"], e["new_value"]) for e in trail["items"]] == [
         ("screening", "enrolled"), ("enrolled", "on_treatment"), ("on_treatment", "withdrawn")]
+
+
+def test_a_screen_failure_takes_screening_data_and_adverse_events_only(coord_a, subject):
+    failed = coord_a.post(f"/subjects/{subject['id']}/status", json={
+        "status": "screen_failed", "reason": "ANC below the protocol minimum", "date": "2026-01-08"})
+    assert failed.status_code == 200, failed.json
+    treatment = coord_a.post(f"/subjects/{subject['id']}/visits/CYCLE/forms/F_EX", json={"data": {}})
+    assert treatment.status_code == 409
+    assert "never enrolled" in treatment.json["errors"]["visit"][0]
+    assert coord_a.post(f"/subjects/{subject['id']}/visits/SCR/forms/F_ECOG", json={"data": {}}).status_code == 201
+    assert coord_a.post(f"/subjects/{subject['id']}/visits/AELOG/forms/F_AE", json={"data": {}}).status_code == 201
