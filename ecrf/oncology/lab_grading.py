@@ -3,8 +3,9 @@
 Each F_LB record gets a derivation with the grade of every gradeable analyte. ALT, AST, bilirubin
 and creatinine are graded against the baseline (the screening lab record) when that is abnormal,
 so a change of the screening record re-grades every lab record of the subject; a change of any
-other lab record re-grades that record alone. Whenever a lab or AE record changes, each AE record is compared with the lab grades of its term inside its period;
-a lab-derived grade above the AE grade raises an automatic query on that AE's grade.
+other lab record re-grades that record alone. Whenever a lab or AE record changes, each AE record
+is compared with the lab grades of its term inside its period; a lab-derived grade above the AE
+grade raises an automatic query on that AE's grade.
 """
 
 from __future__ import annotations
