@@ -96,3 +96,16 @@ def coord_a(as_user):
 @pytest.fixture
 def dm(as_user):
     return as_user("dm")
+
+
+@pytest.fixture
+def target(backend, seeded):
+    """A second instance (for imports): the same definitions, sites and users, no subjects.
+    ``target("coord_a")`` is an API client of it."""
+    from ecrf.app import create_app
+
+    url, handle = backend.new_database()
+    app = create_app(make_settings(url), testing=True)
+    yield lambda username: ApiClient(app.test_client(), token=seeded[username])
+    app.extensions["ecrf.engine"].dispose()
+    backend.drop(handle)

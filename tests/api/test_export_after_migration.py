@@ -136,20 +136,6 @@ def test_transactional_export_validates_and_each_save_names_the_version_it_was_m
     assert inserted == {f"F_AE.v1.{item}" for item in AE}
 
 
-@pytest.fixture
-def target(backend, seeded):
-    """A second instance: same definitions, sites and users, no subjects."""
-    from ecrf.app import create_app
-    from tests.conftest import make_settings
-    from tests.support.client import ApiClient
-
-    url, handle = backend.new_database()
-    app = create_app(make_settings(url), testing=True)
-    yield lambda username: ApiClient(app.test_client(), token=seeded[username])
-    app.extensions["ecrf.engine"].dispose()
-    backend.drop(handle)
-
-
 def post_odm(client, data: bytes):
     return client.post(f"/studies/{STUDY}/import/odm", data=data, headers={"Content-Type": "application/xml"})
 

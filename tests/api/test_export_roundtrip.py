@@ -5,22 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import make_settings
 from tests.support.casebook import flatten
-from tests.support.client import ApiClient
 from tests.support.odm_data import STUDIES, build_casebook, export
-
-
-@pytest.fixture
-def target(backend, seeded):
-    """A second instance: same definitions, sites and users, no subjects."""
-    from ecrf.app import create_app
-
-    url, handle = backend.new_database()
-    app = create_app(make_settings(url), testing=True)
-    yield lambda username: ApiClient(app.test_client(), token=seeded[username])
-    app.extensions["ecrf.engine"].dispose()
-    backend.drop(handle)
 
 
 def post_odm(client, study: str, data: bytes, query: str = ""):

@@ -14,23 +14,12 @@ import pytest
 import yaml
 
 from tests.support.casebook import mosteller_bsa
+from tests.support.treatment import cycle
 
 STUDY = "ESCC-LDRT"
 HEIGHT, WEIGHT = "170.0", "70.0"
 with (Path(__file__).resolve().parents[2] / "forms" / "studies" / f"{STUDY}.v1.yaml").open(encoding="utf-8") as _f:
     PARAMETERS = yaml.safe_load(_f)["parameters"]
-
-
-def cycle(n: int, day1: str, paclitaxel_mg: str, bsa: str) -> dict:
-    rows = [
-        {"EXTRT": "PACLITAXEL", "EXOCCUR": "Y", "EXDOSU": "MG", "EXPLDOS": "246", "EXDOSE": paclitaxel_mg,
-         "EXROUTE": "IV", "EXSTDAT": day1, "EXDOSADJ": "N"},
-        {"EXTRT": "CARBOPLATIN", "EXOCCUR": "Y", "EXDOSU": "AUC", "EXPLDOS": "5", "EXDOSE": "5",
-         "EXROUTE": "IV", "EXSTDAT": day1, "EXDOSADJ": "N"},
-        {"EXTRT": "CAMRELIZUMAB", "EXOCCUR": "Y", "EXDOSU": "MG", "EXPLDOS": "200", "EXDOSE": "200",
-         "EXROUTE": "IV", "EXSTDAT": day1, "EXDOSADJ": "N"},
-    ]
-    return {"EXCYCLE": n, "CYCDAT": day1, "HEIGHT": HEIGHT, "WEIGHT": WEIGHT, "BSA": bsa, "IG_EX": rows}
 
 
 @pytest.fixture

@@ -10,26 +10,12 @@ import datetime as dt
 import pytest
 from lxml import etree
 
-from tests.conftest import make_settings
 from tests.support import odm
-from tests.support.client import ApiClient
 from tests.support.odm_data import build_casebook, export
 
 Q = odm.Q
 STUDY = "ESCC-N3"
 CHANGE = {"ECOG": 1, "KPS": 80}   # the casebook's corrected values are ECOG 0, KPS 90
-
-
-@pytest.fixture
-def target(backend, seeded):
-    """A second instance: same definitions, sites and users, no subjects."""
-    from ecrf.app import create_app
-
-    url, handle = backend.new_database()
-    app = create_app(make_settings(url), testing=True)
-    yield lambda username: ApiClient(app.test_client(), token=seeded[username])
-    app.extensions["ecrf.engine"].dispose()
-    backend.drop(handle)
 
 
 def post_odm(client, data: bytes, query: str = ""):
