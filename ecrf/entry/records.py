@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import func, select
@@ -23,7 +22,7 @@ from ecrf.entry.resolver import SubjectResolver
 from ecrf.entry.hooks import RecordChange, record_changed
 from ecrf.entry.subjects import study_definition
 from ecrf.entry.validators import extra_issues
-from ecrf.entry.validation import Change, Evaluation, apply_patch, errors_by_key, evaluate
+from ecrf.entry.validation import Change, Evaluation, add_outside_issues, apply_patch, errors_by_key, evaluate
 from ecrf.errors import Conflict, PreconditionFailed, PreconditionRequired, RuleViolation
 from ecrf.db import utcnow
 
@@ -79,13 +78,7 @@ def _validate(db: Session, form: CompiledForm, subject: Subject, visit: Visit, r
     resolver = SubjectResolver(db, subject, visit, record,
                                pending_anchors=anchors_set_by(study_definition(db, subject), visit, form.oid, data))
     result = evaluate(form, data, completing=completing, resolve=resolver.resolve, today=_today())
-    for issue in extra_issues(db, form, subject, data):
-        if issue.severity == "soft":
-            result.warnings.append(issue)
-        elif completing:
-            result.errors.append(issue)
-        else:
-            result.warnings.append(replace(issue, severity="hard_pending"))
+    add_outside_issues(result, extra_issues(db, form, subject, data), completing=completing)
     if result.errors:
         message = ("the record cannot be completed: fix the errors listed" if completing
                    else "some values are not consistent with the form; nothing was changed")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
 from ecrf.entry.compiled import CompiledForm, ItemSpec
@@ -51,6 +51,18 @@ class Evaluation:
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
     cleared: list[Change] = field(default_factory=list)
+
+
+def add_outside_issues(result: Evaluation, issues: list[Issue], *, completing: bool) -> None:
+    """Issues raised outside the form's own checks (domain validators): a soft one warns; a hard one
+    refuses completion and, in a draft, is kept as a ``hard_pending`` warning."""
+    for issue in issues:
+        if issue.severity == "soft":
+            result.warnings.append(issue)
+        elif completing:
+            result.errors.append(issue)
+        else:
+            result.warnings.append(replace(issue, severity="hard_pending"))
 
 
 def issue_key(item_oid: str, group_oid: str | None = None, row: int | None = None) -> str:

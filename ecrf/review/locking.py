@@ -80,13 +80,7 @@ def unlock_record(db: Session, principal: Principal, record: Record, subject: Su
     check_if_match(record, if_match)
     reason = _reason(reason, True, "unlocking")
     serialize_with_subject_writers(db, subject)
-    lock = _existing(db, record_lock_key(record.id))
-    if lock is None:
-        raise Conflict("the record is not locked", errors={"record": ["not locked"]})
-    details = {"locked_at": lock.locked_at.isoformat(), "locked_by": lock.locked_by_name}
-    db.delete(lock)
-    record_event(db, "record.unlocked", where_for(subject, record.visit, record), old_value="locked",
-                 new_value="unlocked", reason=reason, details=details)
+    _remove_lock(db, record_lock_key(record.id), "record", where_for(subject, record.visit, record), reason)
 
 
 def lock_subject(db: Session, principal: Principal, subject: Subject, reason: str | None) -> DataLock:
@@ -105,13 +99,18 @@ def unlock_subject(db: Session, principal: Principal, subject: Subject, reason: 
     principal.require(Action.LOCK, subject.study_id)
     reason = _reason(reason, True, "unlocking")
     serialize_with_subject_writers(db, subject)
-    lock = _existing(db, subject_lock_key(subject.id))
+    _remove_lock(db, subject_lock_key(subject.id), "subject", where_for(subject), reason)
+
+
+def _remove_lock(db: Session, key: str, level: str, where, reason: str) -> None:
+    """Delete the record's or subject's lock (409 when there is none); audited as ``<level>.unlocked``."""
+    lock = _existing(db, key)
     if lock is None:
-        raise Conflict("the subject is not locked", errors={"subject": ["not locked"]})
+        raise Conflict(f"the {level} is not locked", errors={level: ["not locked"]})
     details = {"locked_at": lock.locked_at.isoformat(), "locked_by": lock.locked_by_name}
     db.delete(lock)
-    record_event(db, "subject.unlocked", where_for(subject), old_value="locked", new_value="unlocked",
-                 reason=reason, details=details)
+    record_event(db, f"{level}.unlocked", where, old_value="locked", new_value="unlocked", reason=reason,
+                 details=details)
 
 
 def freeze_study(db: Session, principal: Principal, study: Study, reason: str | None) -> Study:

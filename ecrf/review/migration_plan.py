@@ -10,11 +10,11 @@ run, exactly as a save would under the target version: a complete record is chec
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from ecrf.entry.compiled import CompiledForm
-from ecrf.entry.validation import ROW_KEY, Issue, apply_patch, evaluate, issue_key
+from ecrf.entry.validation import ROW_KEY, Issue, add_outside_issues, apply_patch, evaluate, issue_key
 from ecrf.review.rules import item_values
 
 MISSING_RULES = frozenset({"required", "min_rows"})
@@ -123,13 +123,7 @@ def plan_migration(source: CompiledForm, target: CompiledForm, data: Mapping, *,
     data_after, _changes, errors = apply_patch(target, {}, kept)
     completing = record_status == "complete"
     result = evaluate(target, data_after, completing=completing, resolve=resolve, today=today)
-    for issue in (extra_issues(target, data_after) if extra_issues else []):
-        if issue.severity == "soft":
-            result.warnings.append(issue)
-        elif completing:
-            result.errors.append(issue)
-        else:
-            result.warnings.append(replace(issue, severity="hard_pending"))
+    add_outside_issues(result, extra_issues(target, data_after) if extra_issues else [], completing=completing)
     plan.data_after, plan.warnings = data_after, result.warnings
     hidden = f"does not apply under {target.oid} version {target.version} (hidden by its answers) and is cleared"
     for change in result.cleared:
